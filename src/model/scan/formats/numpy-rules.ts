@@ -1,0 +1,4 @@
+import { defineRules } from '../rule.js';
+
+/** Rules of the numpy scanner. */
+export const NUMPY_RULES = defineRules({});
