@@ -7,6 +7,7 @@ import { scanHdf5 } from './formats/keras.js';
 import { scanOnnx } from './formats/onnx.js';
 import { scanSafetensors } from './formats/safetensors.js';
 import { scanSavedModel } from './formats/savedmodel.js';
+import { scanPickle } from './pickle/scan-pickle.js';
 import type { ScanFormat } from './types.js';
 
 export type FormatScanner = (blob: Blob, ctx: ScanContext) => Promise<ScanFormat>;
@@ -16,6 +17,7 @@ const SCANNERS: Partial<Record<ScanFormat, FormatScanner>> = {
   gguf: scanGguf,
   hdf5: scanHdf5,
   onnx: scanOnnx,
+  pickle: scanPickle,
   safetensors: scanSafetensors,
   'tf-savedmodel': scanSavedModel,
 };

@@ -1,4 +1,5 @@
 import { ARCHIVE_RULES } from './archive/rules.js';
+import { SEVENZIP_RULES } from './archive/sevenzip-rules.js';
 import { GENERIC_RULES } from './generic-rules.js';
 import { GGUF_RULES } from './formats/gguf-rules.js';
 import { KERAS_RULES } from './formats/keras-rules.js';
@@ -14,6 +15,7 @@ export const RULES: Readonly<RuleTable> = Object.freeze({
   ...GENERIC_RULES,
   ...PICKLE_RULES,
   ...ARCHIVE_RULES,
+  ...SEVENZIP_RULES,
   ...NUMPY_RULES,
   ...SAFETENSORS_RULES,
   ...GGUF_RULES,

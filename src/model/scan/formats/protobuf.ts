@@ -1,0 +1,212 @@
+import type { Blob } from '../blob.js';
+
+/*
+ * A bounded, schema-less reader of the protobuf wire format (https://protobuf.dev/programming-guides/encoding/).
+ *
+ * Why hand-written instead of protobufjs: we walk untrusted, possibly multi-GB files (ONNX models keep their weights
+ * inline) and need to look at a handful of fields deep inside them. protobufjs decodes a whole message into objects,
+ * so a 2 GB ModelProto would be copied into memory before we could look at one node. Here a message is a byte range
+ * of a `Blob`; iterating it reads only tags and lengths, and the caller decides which payloads to read (short
+ * strings), which to descend into (sub-messages) and which to skip (tensor bytes). Every length is checked against
+ * the bytes of its enclosing message, every varint is at most 10 bytes, and a shared budget bounds the fields
+ * visited, so no input can make the walk read past its range, allocate with the file size, or run unbounded.
+ */
+
+/** Wire types (encoding guide, "Message Structure"). */
+export const WIRE_VARINT = 0;
+export const WIRE_I64 = 1;
+export const WIRE_LEN = 2;
+export const WIRE_SGROUP = 3;
+export const WIRE_EGROUP = 4;
+export const WIRE_I32 = 5;
+
+/** A malformed encoding; `offset` is where in the blob it was found. */
+export class ProtoError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(`${message} at offset ${offset}`);
+    this.name = 'ProtoError';
+  }
+}
+
+/** The field budget ran out: the file has more structure than a scan is allowed to walk. */
+export class ProtoLimitError extends ProtoError {
+  constructor(offset: number) {
+    super('field budget exhausted', offset);
+    this.name = 'ProtoLimitError';
+  }
+}
+
+/** How many fields one scan may visit, shared by every iterator of that scan. */
+export interface FieldBudget {
+  fields: number;
+}
+
+/** One field of a message. Offsets are absolute (in the blob or the buffer iterated). */
+export interface ProtoField {
+  field: number;
+  wire: number;
+  /** Where the tag starts. */
+  tagOffset: number;
+  /** Where the value starts: the payload of a LEN field, the bytes of a fixed or varint value. */
+  offset: number;
+  /** Payload length of a LEN field; 8, 4 or the varint's byte count otherwise. */
+  length: number;
+  /**
+   * A varint's value. Exact below 2^53; larger values (negative int64s are 10-byte varints) are approximate, which
+   * is enough for the enum and version fields the scanners read.
+   */
+  value: number;
+}
+
+const MAX_VARINT_BYTES = 10;
+/** Longest tag plus longest length prefix: enough bytes to decode any field header. */
+const MAX_HEADER_BYTES = 2 * MAX_VARINT_BYTES;
+/** Field numbers are 29 bits (encoding guide); 0 is invalid. */
+const MAX_FIELD_NUMBER = 2 ** 29 - 1;
+
+interface Varint {
+  value: number;
+  next: number;
+}
+
+/**
+ * Decodes a varint at `pos`; undefined when the bytes end before it does (the caller decides whether that is a
+ * truncated file or just the end of a sniffing window). More than 10 bytes, or a 10th byte above 1 (more than 64
+ * bits), is malformed.
+ */
+export function readVarint(buf: Uint8Array, pos: number, end: number, base = 0): Varint | undefined {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+    if (pos + i >= end) return undefined;
+    const b = buf[pos + i]!;
+    if (i === MAX_VARINT_BYTES - 1 && b > 1) throw new ProtoError('varint longer than 64 bits', base + pos);
+    value += (b & 0x7f) * scale;
+    scale *= 128;
+    if ((b & 0x80) === 0) return { value, next: pos + i + 1 };
+  }
+  throw new ProtoError('varint longer than 10 bytes', base + pos);
+}
+
+/**
+ * Decodes one field header at `pos` of `buf` (whose byte 0 is at absolute offset `base`). Returns undefined when
+ * `buf` ends inside the header. `room` is how many bytes the enclosing message has from `pos` on: a payload that
+ * does not fit is malformed. Groups (wire types 3 and 4) are rejected: no proto2 or proto3 schema read here
+ * (onnx.proto, TensorFlow's protos) declares one, and a real parser would only skip them.
+ */
+export function readHeader(buf: Uint8Array, pos: number, end: number, room: number, base = 0): ProtoField | undefined {
+  const tagOffset = base + pos;
+  const tag = readVarint(buf, pos, end, base);
+  if (tag === undefined) return undefined;
+  const field = Math.floor(tag.value / 8);
+  const wire = tag.value % 8;
+  if (field === 0 || field > MAX_FIELD_NUMBER) throw new ProtoError(`invalid field number ${field}`, tagOffset);
+  const used = tag.next - pos;
+  switch (wire) {
+    case WIRE_VARINT: {
+      const v = readVarint(buf, tag.next, end, base);
+      if (v === undefined) return undefined;
+      if (v.next - pos > room) throw new ProtoError('varint runs past the end of its message', tagOffset);
+      return { field, wire, tagOffset, offset: base + tag.next, length: v.next - tag.next, value: v.value };
+    }
+    case WIRE_I64:
+    case WIRE_I32: {
+      const length = wire === WIRE_I64 ? 8 : 4;
+      if (used + length > room) throw new ProtoError('fixed-width value runs past the end of its message', tagOffset);
+      return { field, wire, tagOffset, offset: base + tag.next, length, value: 0 };
+    }
+    case WIRE_LEN: {
+      const len = readVarint(buf, tag.next, end, base);
+      if (len === undefined) return undefined;
+      const headerLength = len.next - pos;
+      if (len.value > room - headerLength) {
+        throw new ProtoError(`length ${len.value} of field ${field} exceeds the ${room - headerLength} bytes left`, tagOffset);
+      }
+      return { field, wire, tagOffset, offset: base + len.next, length: len.value, value: 0 };
+    }
+    case WIRE_SGROUP:
+    case WIRE_EGROUP:
+      throw new ProtoError(`group wire type in field ${field} (not used by these schemas)`, tagOffset);
+    default:
+      throw new ProtoError(`invalid wire type ${wire} in field ${field}`, tagOffset);
+  }
+}
+
+function charge(budget: FieldBudget | undefined, offset: number): void {
+  if (budget === undefined) return;
+  if (--budget.fields < 0) throw new ProtoLimitError(offset);
+}
+
+/** Iterates the fields of an in-memory message `buf[start, end)`; offsets are relative to `buf`. */
+export function* fieldsIn(buf: Uint8Array, start = 0, end = buf.length, budget?: FieldBudget): Generator<ProtoField> {
+  let pos = start;
+  while (pos < end) {
+    charge(budget, pos);
+    const f = readHeader(buf, pos, end, end - pos);
+    if (f === undefined) throw new ProtoError('message ends inside a field header', pos);
+    yield f;
+    pos = f.offset + f.length;
+  }
+}
+
+/** Size of the read-ahead window of `BlobReader`. Headers of consecutive small fields come from one read. */
+const WINDOW_BYTES = 64 * 1024;
+
+/**
+ * Random access to a blob through one cached window, so walking many small fields costs one read per window, and
+ * skipping a 1 GB payload costs nothing but a new window at its end.
+ */
+export class BlobReader {
+  private window = new Uint8Array(0);
+  private windowStart = 0;
+
+  constructor(readonly blob: Blob) {}
+
+  get size(): number {
+    return this.blob.size;
+  }
+
+  /** Bytes `[offset, offset + length)`, fewer only at the end of the blob. Large reads bypass the window. */
+  async bytes(offset: number, length: number): Promise<Uint8Array> {
+    const rel = offset - this.windowStart;
+    if (rel >= 0 && rel + length <= this.window.length) return this.window.subarray(rel, rel + length);
+    if (length > WINDOW_BYTES) return this.blob.read(offset, length);
+    this.window = await this.blob.read(offset, WINDOW_BYTES);
+    this.windowStart = offset;
+    return this.window.subarray(0, Math.min(length, this.window.length));
+  }
+
+  /** Iterates the fields of the message at `[start, end)` of the blob, reading headers only. */
+  async *fields(start: number, end: number, budget?: FieldBudget): AsyncGenerator<ProtoField> {
+    if (end > this.size) throw new ProtoError('message runs past the end of the file', start);
+    let pos = start;
+    while (pos < end) {
+      charge(budget, pos);
+      const room = end - pos;
+      const buf = await this.bytes(pos, Math.min(MAX_HEADER_BYTES, room));
+      const f = readHeader(buf, 0, buf.length, room, pos);
+      if (f === undefined) throw new ProtoError('message ends inside a field header', pos);
+      yield f;
+      pos = f.offset + f.length;
+    }
+  }
+
+  /** The payload of a LEN field, cut to `cap` bytes (for strings we only report or match on). */
+  async payload(f: ProtoField, cap: number): Promise<Uint8Array> {
+    return this.bytes(f.offset, Math.min(f.length, cap));
+  }
+
+  /** A LEN field as UTF-8 text, cut to `cap` bytes; invalid sequences become U+FFFD rather than failing. */
+  async text(f: ProtoField, cap = 4096): Promise<string> {
+    return decodeText(await this.payload(f, cap));
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: false });
+
+export function decodeText(bytes: Uint8Array): string {
+  return UTF8.decode(bytes);
+}
