@@ -1,9 +1,13 @@
+import { compressedScanner } from './archive/compressed.js';
 import { scanSevenZip } from './archive/sevenzip.js';
+import { scanTar } from './archive/tar.js';
+import { scanZip } from './archive/zip.js';
 import type { Blob } from './blob.js';
 import type { ScanContext } from './context.js';
 import { HEAD_BYTES, sniff } from './detect.js';
 import { scanGguf } from './formats/gguf.js';
 import { scanHdf5 } from './formats/keras.js';
+import { scanNpy } from './formats/numpy.js';
 import { scanOnnx } from './formats/onnx.js';
 import { scanSafetensors } from './formats/safetensors.js';
 import { scanSavedModel } from './formats/savedmodel.js';
@@ -14,6 +18,14 @@ export type FormatScanner = (blob: Blob, ctx: ScanContext) => Promise<ScanFormat
 
 const SCANNERS: Partial<Record<ScanFormat, FormatScanner>> = {
   '7z': scanSevenZip,
+  zip: scanZip,
+  tar: scanTar,
+  numpy: scanNpy,
+  gzip: compressedScanner('gzip', 'gzip'),
+  zlib: compressedScanner('zlib', 'zlib'),
+  bzip2: compressedScanner('bzip2', 'bzip2'),
+  xz: compressedScanner('xz', 'xz'),
+  lzma: compressedScanner('lzma', 'lzma'),
   gguf: scanGguf,
   hdf5: scanHdf5,
   onnx: scanOnnx,

@@ -64,4 +64,6 @@ export interface ScanSummary {
 export interface ScanReport {
   files: FileReport[];
   summary: ScanSummary;
+  /** Paths not scanned and why (links to folders, dangling links). */
+  skipped?: { path: string; message: string }[];
 }

@@ -26,6 +26,11 @@ export interface StreamDecoder {
 export interface LzmaOptions {
   /** Largest dictionary a stream may ask for (default 64 MiB, what `xz -9` and 7-Zip's ultra preset use). */
   maxDictBytes?: number;
+  /**
+   * The uncompressed size when a container records it (7z folders, xz block headers). A window larger than the
+   * data is never needed, so the dictionary limit applies to the smaller of the two.
+   */
+  sizeHint?: number;
 }
 
 export const DEFAULT_MAX_DICT_BYTES = 64 * 1024 * 1024;
@@ -139,7 +144,7 @@ export function createRawLzmaDecoder(props: Uint8Array, unpackSize: number | und
  * 5 property bytes, the uncompressed size as u64 LE (all ones: unknown, ended by the end marker), then raw LZMA.
  */
 export function createLzmaAloneDecoder(opts: LzmaOptions = {}): StreamDecoder {
-  let header = new Uint8Array(0);
+  let header: Uint8Array = new Uint8Array(0);
   let inner: StreamDecoder | undefined;
   const open = (h: Uint8Array): StreamDecoder => {
     const view = new DataView(h.buffer, h.byteOffset, 13);

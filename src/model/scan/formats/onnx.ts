@@ -1,6 +1,7 @@
 import type { Blob } from '../blob.js';
 import type { ScanContext } from '../context.js';
 import type { ScanFormat } from '../types.js';
+import { CappedReporter, printable } from './capped-reporter.js';
 import { BUILTIN_ONNX_DOMAINS, PYOP_TYPE, PYTHON_OP_TYPES } from './onnx-rules.js';
 import {
   BlobReader,
@@ -51,8 +52,6 @@ export const MAX_GRAPH_DEPTH = 16;
  * models have far fewer fields than this (weights are single raw_data fields, skipped whole).
  */
 export const MAX_ONNX_FIELDS = 20_000_000;
-/** Distinct findings listed per rule; the rest are counted in one closing finding. */
-const MAX_REPORTS_PER_RULE = 25;
 const NAME_CAP = 512;
 const VALUE_CAP = 4096;
 const INT64_MAX = (1n << 63n) - 1n;
@@ -128,15 +127,15 @@ class OnnxWalk {
   /** `domain\0name` of every FunctionProto: nodes calling them run ONNX ops, not a native library. */
   private readonly localFunctions = new Set<string>();
   private readonly customOps = new Map<string, CustomOp>();
-  private readonly reported = new Set<string>();
-  private readonly perRule = new Map<string, number>();
-  private readonly unlisted = new Map<string, number>();
+  private readonly out: CappedReporter;
   private tooDeep = false;
 
   constructor(
     private readonly r: BlobReader,
     private readonly ctx: ScanContext,
-  ) {}
+  ) {
+    this.out = new CappedReporter(ctx);
+  }
 
   async model(): Promise<void> {
     for await (const f of this.r.fields(0, this.r.size, this.budget)) {
@@ -202,7 +201,12 @@ class OnnxWalk {
         opType === PYOP_TYPE
           ? `${strings.get('module') ?? '?'}.${strings.get('class_name') ?? '?'}.${strings.get('compute') ?? 'compute'}`
           : (strings.get('func_name') ?? '?');
-      this.report('onnx-python-op', `${opType}:${target}`, `node '${name}' is a ${opType} that runs Python ${target} when the model runs`, n.tagOffset);
+      this.out.report(
+        'onnx-python-op',
+        `${opType}:${target}`,
+        `node '${printable(name)}' is a ${opType} that runs the Python callable '${printable(target)}' when the model runs`,
+        n.tagOffset,
+      );
     }
     if (!BUILTIN_ONNX_DOMAINS.has(domain)) this.noteCustomOp(domain, opType, name, n.tagOffset);
   }
@@ -259,17 +263,17 @@ class OnnxWalk {
     if (location !== undefined) {
       const why = unsafeLocationReasons(location);
       if (why.length > 0) {
-        this.report(
+        this.out.report(
           'onnx-external-data-traversal',
           location,
-          `tensor '${name}' loads its data from '${printable(location)}', which ${why.join(', ')}: loading the model reads that file`,
+          `tensor '${printable(name)}' loads its data from '${printable(location)}', which ${why.join(', ')}: loading the model reads that file`,
           t.tagOffset,
         );
       }
     }
     const range = badRange(external.get('offset'), external.get('length'));
     if (range !== undefined) {
-      this.report('onnx-external-data-range', `${name}\0${range}`, `tensor '${name}' has external data ${range}`, t.tagOffset);
+      this.out.report('onnx-external-data-range', `${name}\0${range}`, `tensor '${printable(name)}' has external data ${range}`, t.tagOffset);
     }
   }
 
@@ -295,26 +299,12 @@ class OnnxWalk {
     else if (this.customOps.size < 10_000) this.customOps.set(key, { domain, opType, node, offset, count: 1 });
   }
 
-  /** Reports a finding once per key, and at most MAX_REPORTS_PER_RULE per rule. */
-  private report(rule: string, key: string, message: string, offset: number): void {
-    const id = `${rule}\0${key}`;
-    if (this.reported.has(id)) return;
-    const n = this.perRule.get(rule) ?? 0;
-    if (n >= MAX_REPORTS_PER_RULE) {
-      this.unlisted.set(rule, (this.unlisted.get(rule) ?? 0) + 1);
-      return;
-    }
-    this.reported.add(id);
-    this.perRule.set(rule, n + 1);
-    this.ctx.report(rule, message, { offset });
-  }
-
   /** Reports what had to wait for the whole file: custom ops (functions come after the graph) and overflow counts. */
   finish(): void {
     for (const op of this.customOps.values()) {
       if (this.localFunctions.has(`${op.domain}\0${op.opType}`)) continue;
       const times = op.count > 1 ? ` (${op.count} nodes)` : '';
-      this.report(
+      this.out.report(
         'onnx-custom-op-domain',
         `${op.domain}\0${op.opType}`,
         `node '${printable(op.node)}' runs operator '${printable(op.opType)}' from custom domain '${printable(op.domain)}'${times}: ` +
@@ -322,7 +312,7 @@ class OnnxWalk {
         op.offset,
       );
     }
-    for (const [rule, n] of this.unlisted) this.ctx.report(rule, `${n} more findings of this rule were not listed`);
+    this.out.flush();
   }
 }
 
@@ -354,11 +344,4 @@ function parseInt64(s: string | undefined): bigint | undefined | 'bad' {
   if (!/^[0-9]{1,20}$/.test(s)) return 'bad';
   const v = BigInt(s);
   return v > INT64_MAX ? 'bad' : v;
-}
-
-/** Makes a hostile string safe to put in a one-line message. */
-function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
 }

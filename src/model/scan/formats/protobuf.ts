@@ -160,7 +160,7 @@ const WINDOW_BYTES = 64 * 1024;
  * skipping a 1 GB payload costs nothing but a new window at its end.
  */
 export class BlobReader {
-  private window = new Uint8Array(0);
+  private window: Uint8Array = new Uint8Array(0);
   private windowStart = 0;
 
   constructor(readonly blob: Blob) {}

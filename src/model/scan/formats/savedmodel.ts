@@ -1,13 +1,483 @@
 import type { Blob } from '../blob.js';
 import type { ScanContext } from '../context.js';
 import type { ScanFormat } from '../types.js';
+import { CappedReporter, printable } from './capped-reporter.js';
+import { checkKerasMetadata } from './savedmodel-keras.js';
+import {
+  BlobReader,
+  ProtoError,
+  ProtoLimitError,
+  WIRE_LEN,
+  WIRE_VARINT,
+  readHeader,
+  type FieldBudget,
+  type ProtoField,
+} from './protobuf.js';
+import { RISKY_OPS, RISK_RULE, URL_ATTRS, WATCHED_ATTRS, classifyTarget, type OpRisk } from './savedmodel-rules.js';
 
-/** True when the first bytes parse as the start of a TensorFlow SavedModel protobuf. */
-export function looksLikeSavedModel(_head: Uint8Array, _size: number): boolean {
+/*
+ * Field numbers from TensorFlow's protos: core/protobuf/saved_model.proto, meta_graph.proto, saver.proto,
+ * saved_object_graph.proto; core/framework/graph.proto, node_def.proto, function.proto, op_def.proto,
+ * attr_value.proto; and Keras's keras/protobuf/saved_metadata.proto (keras_metadata.pb).
+ */
+const SAVED_MODEL = { schemaVersion: 1, metaGraphs: 2 } as const;
+const META_GRAPH = { graphDef: 2, saverDef: 3, assetFileDef: 6, objectGraphDef: 7 } as const;
+const SAVER_DEF = { saveTensorName: 2, restoreOpName: 3 } as const;
+const GRAPH_DEF = { node: 1, library: 2 } as const;
+const FUNCTION_LIBRARY = { function: 1 } as const;
+const FUNCTION_DEF = { signature: 1, nodeDef: 3 } as const;
+const OP_DEF = { name: 1 } as const;
+const NODE_DEF = { name: 1, op: 2, attr: 5 } as const;
+const MAP_ENTRY = { key: 1, value: 2 } as const;
+const ATTR_VALUE = { list: 1, s: 2, func: 10 } as const;
+const ATTR_LIST = { s: 2, func: 9 } as const;
+const NAME_ATTR_LIST = { name: 1 } as const;
+const OBJECT_GRAPH = { nodes: 1 } as const;
+const SAVED_OBJECT = { userObject: 4 } as const;
+const USER_OBJECT = { identifier: 1, metadata: 3 } as const;
+const KERAS_METADATA = { nodes: 1 } as const;
+const KERAS_NODE = { nodePath: 3, identifier: 4, metadata: 5 } as const;
+
+/** MetaGraphDef fields 1–7 are all messages or maps (meta_graph.proto), so each is length-delimited. */
+const META_GRAPH_WIRE: ReadonlyMap<number, number> = new Map([1, 2, 3, 4, 5, 6, 7].map((f) => [f, WIRE_LEN]));
+/** MetaInfoDef: strings and messages, then stripped_default_attrs (7, bool). */
+const META_INFO_WIRE: ReadonlyMap<number, number> = new Map([
+  ...[1, 2, 3, 4, 5, 6].map((f): [number, number] => [f, WIRE_LEN]),
+  [7, WIRE_VARINT],
+]);
+/** keras_metadata.pb SavedObject: version (message), node_id, node_path, identifier, metadata. */
+const KERAS_NODE_WIRE: ReadonlyMap<number, number> = new Map([
+  [1, WIRE_LEN],
+  [2, WIRE_VARINT],
+  [3, WIRE_LEN],
+  [4, WIRE_LEN],
+  [5, WIRE_LEN],
+]);
+
+/** Fields one scan may visit (see MAX_ONNX_FIELDS): bounds the time a graph of empty nodes can cost. */
+export const MAX_SAVEDMODEL_FIELDS = 20_000_000;
+/** Function-call edges kept to find the saver's functions; past this, checkpoint ops are judged without them. */
+const MAX_EDGES = 1_000_000;
+const NAME_CAP = 512;
+const ATTR_VALUE_CAP = 4096;
+const KERAS_PREFIX = '_tf_keras';
+
+/** True when the first bytes parse as the start of a TensorFlow SavedModel protobuf (or its keras_metadata.pb). */
+export function looksLikeSavedModel(head: Uint8Array, size: number): boolean {
+  try {
+    if (looksLikeKerasMetadata(head, size)) return true;
+    let f = readHeader(head, 0, head.length, size);
+    // saved_model_schema_version (1) is written first; proto3 omits it when 0, so meta_graphs may come first.
+    if (f?.field === SAVED_MODEL.schemaVersion) {
+      if (f.wire !== WIRE_VARINT || f.value > 16) return false;
+      const next = f.offset + f.length;
+      f = readHeader(head, next, head.length, size - next);
+    }
+    if (f?.field !== SAVED_MODEL.metaGraphs || f.wire !== WIRE_LEN || f.length === 0) return false;
+    const first = plausibleFields(head, f.offset, f.length, META_GRAPH_WIRE);
+    if (first === undefined) return false;
+    // meta_info_def (1) comes first in every exporter's output: check it one level down as well.
+    return first.field !== 1 || plausibleFields(head, first.offset, first.length, META_INFO_WIRE) !== undefined;
+  } catch (err) {
+    if (err instanceof ProtoError) return false;
+    throw err;
+  }
+}
+
+/** keras_metadata.pb (tf.keras 2.5–2.15 SavedModels): SavedMetadata whose first node's identifier is `_tf_keras…`. */
+function looksLikeKerasMetadata(head: Uint8Array, size: number): boolean {
+  const f = readHeader(head, 0, head.length, size);
+  if (f?.field !== KERAS_METADATA.nodes || f.wire !== WIRE_LEN) return false;
+  const end = Math.min(head.length, f.offset + f.length);
+  for (let pos = f.offset; pos < end; ) {
+    const g = readHeader(head, pos, end, f.offset + f.length - pos);
+    if (g === undefined || KERAS_NODE_WIRE.get(g.field) !== g.wire) return false;
+    if (g.field === KERAS_NODE.identifier) {
+      const id = head.subarray(g.offset, Math.min(end, g.offset + g.length));
+      return String.fromCharCode(...id.subarray(0, KERAS_PREFIX.length)) === KERAS_PREFIX;
+    }
+    pos = g.offset + g.length;
+  }
   return false;
 }
 
+/**
+ * Checks that the part of a message `[start, start + length)` inside `head` is a run of fields with the expected
+ * wire types. Returns the first field, or undefined when it does not parse or holds no field.
+ */
+function plausibleFields(head: Uint8Array, start: number, length: number, wires: ReadonlyMap<number, number>): ProtoField | undefined {
+  const end = Math.min(head.length, start + length);
+  let first: ProtoField | undefined;
+  for (let pos = start; pos < end; ) {
+    const f = readHeader(head, pos, end, start + length - pos);
+    if (f === undefined) break;
+    if (wires.get(f.field) !== f.wire) return undefined;
+    first ??= f;
+    pos = f.offset + f.length;
+  }
+  return first;
+}
+
 /** Lists the ops of every graph and function in a SavedModel and flags those that touch files or run code. */
-export async function scanSavedModel(_blob: Blob, _ctx: ScanContext): Promise<ScanFormat> {
+export async function scanSavedModel(blob: Blob, ctx: ScanContext): Promise<ScanFormat> {
+  await collectSavedModelOps(blob, ctx);
   return 'tf-savedmodel';
+}
+
+/** Scans like `scanSavedModel` and returns every op name seen, with how many nodes use it. */
+export async function collectSavedModelOps(blob: Blob, ctx: ScanContext): Promise<Map<string, number>> {
+  const walk = new SavedModelWalk(new BlobReader(blob), ctx);
+  try {
+    const head = await blob.read(0, 4096);
+    if (looksLikeKerasMetadata(head, blob.size)) await walk.kerasMetadata();
+    else await walk.savedModel();
+  } catch (err) {
+    if (err instanceof ProtoLimitError) {
+      ctx.report('scan-incomplete', `SavedModel has more than ${MAX_SAVEDMODEL_FIELDS} protobuf fields; the rest was not analysed`, {
+        offset: err.offset,
+      });
+    } else if (err instanceof ProtoError) {
+      ctx.report('savedmodel-parse-error', `malformed SavedModel protobuf: ${err.message}; the rest was not analysed`, {
+        offset: err.offset,
+      });
+    } else {
+      throw err;
+    }
+  }
+  walk.out.flush();
+  return walk.ops;
+}
+
+/** A library function: what it calls, and the checkpoint ops it holds (judged once the saver's functions are known). */
+interface FunctionInfo {
+  name: string;
+  callees: Set<string>;
+  checkpointOps: { op: string; risk: OpRisk; node: string; offset: number }[];
+}
+
+/** What one MetaGraphDef says about its saver, and the state gathered while walking its graph. */
+interface GraphState {
+  saveEntry: string | undefined;
+  restoreEntry: string | undefined;
+  /** TF1 savers live in a name scope ("save/…"): nodes under it are the saver's. */
+  saverScopes: string[];
+  hasAssets: boolean;
+  saveRoots: string[];
+  restoreRoots: string[];
+  functions: Map<string, FunctionInfo>;
+}
+
+interface NodeInfo {
+  name: string;
+  op: string;
+  /** Functions named by func-typed attrs (`f`, `then_branch`, `body` …). */
+  calls: string[];
+  /** Values of the watched string attrs, by attr name. */
+  strings: [string, string][];
+}
+
+class SavedModelWalk {
+  readonly ops = new Map<string, number>();
+  readonly out: CappedReporter;
+  private readonly budget: FieldBudget = { fields: MAX_SAVEDMODEL_FIELDS };
+  private edges = 0;
+
+  constructor(
+    private readonly r: BlobReader,
+    private readonly ctx: ScanContext,
+  ) {
+    this.out = new CappedReporter(ctx);
+  }
+
+  async savedModel(): Promise<void> {
+    for await (const f of this.r.fields(0, this.r.size, this.budget)) {
+      if (f.field === SAVED_MODEL.metaGraphs && f.wire === WIRE_LEN) await this.metaGraph(f);
+    }
+  }
+
+  async kerasMetadata(): Promise<void> {
+    for await (const node of this.r.fields(0, this.r.size, this.budget)) {
+      if (node.field !== KERAS_METADATA.nodes || node.wire !== WIRE_LEN) continue;
+      let path = '';
+      let metadata: ProtoField | undefined;
+      for await (const f of this.fieldsOf(node)) {
+        if (f.wire !== WIRE_LEN) continue;
+        if (f.field === KERAS_NODE.nodePath) path = await this.r.text(f, NAME_CAP);
+        else if (f.field === KERAS_NODE.metadata) metadata = f;
+      }
+      if (metadata !== undefined) await this.kerasJson(metadata, path);
+    }
+  }
+
+  private async metaGraph(mg: ProtoField): Promise<void> {
+    // saver_def (3) is serialized after graph_def (2) but is needed to judge it: locate the parts first.
+    let graph: ProtoField | undefined;
+    let saver: ProtoField | undefined;
+    let objects: ProtoField | undefined;
+    let hasAssets = false;
+    for await (const f of this.fieldsOf(mg)) {
+      if (f.wire !== WIRE_LEN) continue;
+      if (f.field === META_GRAPH.graphDef) graph = f;
+      else if (f.field === META_GRAPH.saverDef) saver = f;
+      else if (f.field === META_GRAPH.assetFileDef) hasAssets = true;
+      else if (f.field === META_GRAPH.objectGraphDef) objects = f;
+    }
+    const g: GraphState = {
+      saveEntry: undefined,
+      restoreEntry: undefined,
+      saverScopes: [],
+      hasAssets,
+      saveRoots: [],
+      restoreRoots: [],
+      functions: new Map(),
+    };
+    if (saver !== undefined) await this.saverDef(saver, g);
+    if (graph !== undefined) await this.graphDef(graph, g);
+    this.judgeCheckpointOps(g);
+    if (objects !== undefined) await this.objectGraph(objects);
+  }
+
+  private async saverDef(s: ProtoField, g: GraphState): Promise<void> {
+    for await (const f of this.fieldsOf(s)) {
+      if (f.wire !== WIRE_LEN) continue;
+      if (f.field === SAVER_DEF.saveTensorName) g.saveEntry = nodeOf(await this.r.text(f, NAME_CAP));
+      else if (f.field === SAVER_DEF.restoreOpName) g.restoreEntry = nodeOf(await this.r.text(f, NAME_CAP));
+    }
+    for (const entry of [g.saveEntry, g.restoreEntry]) {
+      const cut = entry?.lastIndexOf('/') ?? -1;
+      if (entry !== undefined && cut > 0) g.saverScopes.push(entry.slice(0, cut + 1));
+    }
+  }
+
+  private async graphDef(gd: ProtoField, g: GraphState): Promise<void> {
+    for await (const f of this.fieldsOf(gd)) {
+      if (f.wire !== WIRE_LEN) continue;
+      if (f.field === GRAPH_DEF.node) await this.graphNode(f, g);
+      else if (f.field === GRAPH_DEF.library) {
+        for await (const fn of this.fieldsOf(f)) {
+          if (fn.field === FUNCTION_LIBRARY.function && fn.wire === WIRE_LEN) await this.functionDef(fn, g);
+        }
+      }
+    }
+  }
+
+  private async graphNode(n: ProtoField, g: GraphState): Promise<void> {
+    const node = await this.node(n);
+    if (node.name === g.saveEntry) g.saveRoots.push(node.op, ...node.calls);
+    if (node.name === g.restoreEntry) g.restoreRoots.push(node.op, ...node.calls);
+    const risk = RISKY_OPS.get(node.op);
+    if (risk === 'checkpoint-read' || risk === 'checkpoint-write') {
+      // TF1: the saver's SaveV2/RestoreV2 sit in the main graph under the saver's name scope.
+      if (g.saverScopes.some((scope) => node.name.startsWith(scope))) return;
+      this.flag(risk, node, 'the main graph', n.tagOffset);
+      return;
+    }
+    this.judge(node, 'the main graph', g, n.tagOffset);
+  }
+
+  private async functionDef(fd: ProtoField, g: GraphState): Promise<void> {
+    const fn: FunctionInfo = { name: '', callees: new Set(), checkpointOps: [] };
+    const nodes: [NodeInfo, number][] = [];
+    for await (const f of this.fieldsOf(fd)) {
+      if (f.wire !== WIRE_LEN) continue;
+      if (f.field === FUNCTION_DEF.signature) {
+        for await (const s of this.fieldsOf(f)) {
+          if (s.field === OP_DEF.name && s.wire === WIRE_LEN) fn.name = await this.r.text(s, NAME_CAP);
+        }
+      } else if (f.field === FUNCTION_DEF.nodeDef) {
+        nodes.push([await this.node(f), f.tagOffset]);
+        if (nodes.length > 4096) this.judgeFunctionNodes(fn, nodes.splice(0), g);
+      }
+    }
+    this.judgeFunctionNodes(fn, nodes, g);
+    if (!g.functions.has(fn.name)) g.functions.set(fn.name, fn);
+  }
+
+  /** Function nodes are judged in batches once the function's name (its signature) may be known. */
+  private judgeFunctionNodes(fn: FunctionInfo, nodes: [NodeInfo, number][], g: GraphState): void {
+    const where = () => `function '${printable(fn.name)}'`;
+    for (const [node, offset] of nodes) {
+      // A node's op may itself be a library function (a direct call), and func attrs name more callees.
+      for (const callee of [node.op, ...node.calls]) {
+        if (fn.callees.has(callee) || this.edges >= MAX_EDGES) continue;
+        fn.callees.add(callee);
+        this.edges++;
+      }
+      const risk = RISKY_OPS.get(node.op);
+      if (risk === 'checkpoint-read' || risk === 'checkpoint-write') {
+        fn.checkpointOps.push({ op: node.op, risk, node: node.name, offset });
+        continue;
+      }
+      this.judge(node, where(), g, offset);
+    }
+  }
+
+  /** Flags a node for every risk but checkpoint I/O (which depends on where the saver is). */
+  private judge(node: NodeInfo, where: string, g: GraphState, offset: number): void {
+    const risk = RISKY_OPS.get(node.op);
+    // Vocabulary tables (TextVectorization, StringLookup) read their file from the model's assets/ folder.
+    const vocabulary = node.op === 'InitializeTableFromTextFile' || node.op === 'InitializeTableFromTextFileV2';
+    if (risk !== undefined && !(vocabulary && g.hasAssets)) this.flag(risk, node, where, offset);
+    const watched = URL_ATTRS.get(node.op);
+    if (watched === undefined) return;
+    for (const [attr, value] of node.strings) {
+      if (!watched.includes(attr)) continue;
+      const target = classifyTarget(node.op, value);
+      if (target === undefined) continue;
+      this.out.report(
+        RISK_RULE[target],
+        `${node.op}\0${value}`,
+        `op '${node.op}' (node '${printable(node.name)}' in ${where}) has ${attr} '${printable(value)}': ${VERB[target]} when the graph runs`,
+        offset,
+      );
+    }
+  }
+
+  private flag(risk: OpRisk, node: NodeInfo, where: string, offset: number): void {
+    this.out.report(
+      RISK_RULE[risk],
+      `${node.op}\0${where}`,
+      `op '${node.op}' (node '${printable(node.name)}' in ${where}) ${VERB[risk]} when the graph runs`,
+      offset,
+    );
+  }
+
+  /**
+   * The saver's own functions may save and restore checkpoints: SaveV2/MergeV2Checkpoints in functions reachable
+   * from saver_def.save_tensor_name, RestoreV2 in those reachable from restore_op_name (TF2 writes them as
+   * `__inference__traced_save_N` / `__inference__traced_restore_N`). The same ops anywhere else, or a write on the
+   * restore path (which runs at load time), are reported.
+   */
+  private judgeCheckpointOps(g: GraphState): void {
+    const saving = reachable(g.saveRoots, g.functions);
+    const restoring = reachable(g.restoreRoots, g.functions);
+    for (const fn of g.functions.values()) {
+      for (const c of fn.checkpointOps) {
+        const allowed = c.risk === 'checkpoint-write' ? saving.has(fn.name) : restoring.has(fn.name);
+        if (allowed) continue;
+        const node: NodeInfo = { name: c.node, op: c.op, calls: [], strings: [] };
+        this.flag(c.risk, node, `function '${printable(fn.name)}', outside the saver's ${c.risk === 'checkpoint-write' ? 'save' : 'restore'} path`, c.offset);
+      }
+    }
+  }
+
+  /** Reads a NodeDef's name, op, called functions and watched string attrs; tensors in attrs are skipped unread. */
+  private async node(n: ProtoField): Promise<NodeInfo> {
+    const node: NodeInfo = { name: '', op: '', calls: [], strings: [] };
+    for await (const f of this.fieldsOf(n)) {
+      if (f.wire !== WIRE_LEN) continue;
+      if (f.field === NODE_DEF.name) node.name = await this.r.text(f, NAME_CAP);
+      else if (f.field === NODE_DEF.op) node.op = await this.r.text(f, NAME_CAP);
+      else if (f.field === NODE_DEF.attr) await this.attr(f, node);
+    }
+    if (node.op !== '' && (this.ops.has(node.op) || this.ops.size < 100_000)) {
+      this.ops.set(node.op, (this.ops.get(node.op) ?? 0) + 1);
+    }
+    return node;
+  }
+
+  /** One `map<string, AttrValue>` entry: func names (`func`, `list.func`) and watched strings (`s`, `list.s`). */
+  private async attr(entry: ProtoField, node: NodeInfo): Promise<void> {
+    let key = '';
+    let value: ProtoField | undefined;
+    for await (const f of this.fieldsOf(entry)) {
+      if (f.wire !== WIRE_LEN) continue;
+      if (f.field === MAP_ENTRY.key) key = await this.r.text(f, NAME_CAP);
+      else if (f.field === MAP_ENTRY.value) value = f;
+    }
+    if (value === undefined) return;
+    const watched = WATCHED_ATTRS.has(key);
+    for await (const f of this.fieldsOf(value)) {
+      if (f.wire !== WIRE_LEN) continue;
+      if (f.field === ATTR_VALUE.func) node.calls.push(await this.funcName(f));
+      else if (f.field === ATTR_VALUE.s && watched) node.strings.push([key, await this.r.text(f, ATTR_VALUE_CAP)]);
+      else if (f.field === ATTR_VALUE.list) {
+        for await (const item of this.fieldsOf(f)) {
+          if (item.wire !== WIRE_LEN) continue;
+          if (item.field === ATTR_LIST.func && node.calls.length < 256) node.calls.push(await this.funcName(item));
+          else if (item.field === ATTR_LIST.s && watched && node.strings.length < 64) {
+            node.strings.push([key, await this.r.text(item, ATTR_VALUE_CAP)]);
+          }
+        }
+      }
+    }
+  }
+
+  private async funcName(f: ProtoField): Promise<string> {
+    for await (const g of this.fieldsOf(f)) {
+      if (g.field === NAME_ATTR_LIST.name && g.wire === WIRE_LEN) return this.r.text(g, NAME_CAP);
+    }
+    return '';
+  }
+
+  /** TF 2.0–2.4 kept each Keras layer's JSON in SavedUserObject.metadata of the object graph. */
+  private async objectGraph(og: ProtoField): Promise<void> {
+    let index = 0;
+    for await (const node of this.fieldsOf(og)) {
+      if (node.field !== OBJECT_GRAPH.nodes || node.wire !== WIRE_LEN) continue;
+      const id = index++;
+      for await (const f of this.fieldsOf(node)) {
+        if (f.field !== SAVED_OBJECT.userObject || f.wire !== WIRE_LEN) continue;
+        let identifier = '';
+        let metadata: ProtoField | undefined;
+        for await (const u of this.fieldsOf(f)) {
+          if (u.wire !== WIRE_LEN) continue;
+          if (u.field === USER_OBJECT.identifier) identifier = await this.r.text(u, NAME_CAP);
+          else if (u.field === USER_OBJECT.metadata) metadata = u;
+        }
+        if (metadata !== undefined && identifier.startsWith(KERAS_PREFIX)) await this.kerasJson(metadata, `object ${id}`);
+      }
+    }
+  }
+
+  private async kerasJson(f: ProtoField, where: string): Promise<void> {
+    if (f.length > this.ctx.limits.maxMetadataBytes) {
+      this.ctx.report('scan-incomplete', `Keras metadata of ${where} is ${f.length} bytes, over the metadata limit; not analysed`, {
+        offset: f.offset,
+      });
+      return;
+    }
+    const json = await this.r.text(f, f.length);
+    for (const lambda of checkKerasMetadata(json)) {
+      this.out.report(
+        'savedmodel-keras-lambda',
+        lambda.name,
+        `Keras Lambda layer '${printable(lambda.name)}' (${where}) stores ${lambda.detail}: keras.models.load_model runs it`,
+        f.offset,
+      );
+    }
+  }
+
+  private fieldsOf(f: ProtoField): AsyncGenerator<ProtoField> {
+    return this.r.fields(f.offset, f.offset + f.length, this.budget);
+  }
+}
+
+const VERB: Readonly<Record<OpRisk, string>> = {
+  python: 'calls a Python function of the loading process',
+  'file-read': 'reads or lists local files',
+  'file-write': 'writes local files',
+  network: 'connects to a remote address',
+  'checkpoint-read': 'reads a checkpoint file',
+  'checkpoint-write': 'writes or merges checkpoint files',
+};
+
+/** "^name:0" → "name": a tensor or control-input reference to the node that produces it. */
+function nodeOf(ref: string): string {
+  const bare = ref.startsWith('^') ? ref.slice(1) : ref;
+  const colon = bare.indexOf(':');
+  return colon < 0 ? bare : bare.slice(0, colon);
+}
+
+/** Library functions reachable from `roots` through calls (iterative: a hostile call graph cannot overflow a stack). */
+function reachable(roots: string[], functions: Map<string, FunctionInfo>): Set<string> {
+  const seen = new Set<string>();
+  const todo = roots.filter((r) => functions.has(r));
+  while (todo.length > 0) {
+    const name = todo.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    for (const callee of functions.get(name)?.callees ?? []) if (functions.has(callee) && !seen.has(callee)) todo.push(callee);
+  }
+  return seen;
 }

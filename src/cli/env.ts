@@ -1,0 +1,14 @@
+/** The one module that reads the environment. */
+export interface Env {
+  /** $PALISADE_HOME: the home folder itself. */
+  home?: string;
+  /** $PALISADE_CONFIG: a config file. */
+  config?: string;
+}
+
+export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  const out: Env = {};
+  if (env.PALISADE_HOME) out.home = env.PALISADE_HOME;
+  if (env.PALISADE_CONFIG) out.config = env.PALISADE_CONFIG;
+  return out;
+}

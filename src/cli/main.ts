@@ -1,0 +1,61 @@
+import { Command, CommanderError } from 'commander';
+import { BaseError } from '../core/errors.js';
+import { runInit } from './commands/init.js';
+import { runScan, type ScanFlags } from './commands/scan.js';
+import { readEnv, type Env } from './env.js';
+import { processIo, type Io } from './io.js';
+import { VERSION } from './version.js';
+
+/**
+ * Runs the command line and returns the exit code: 0 clean, 1 findings or failed verification, 2 usage or input
+ * error. Errors become one line on stderr naming the problem and what to do; stack traces only for real bugs.
+ */
+export async function main(argv: string[], io: Io = processIo(), env: Env = readEnv()): Promise<number> {
+  let code = 0;
+  const program = new Command('palisade')
+    .description('Layered security for the AI stack')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run palisade --help for usage)');
+
+  program
+    .command('init')
+    .description('create the Palisade home (.palisade/ with config.yaml) here, or at $PALISADE_HOME; safe to re-run')
+    .option('--json', 'print what was created as JSON')
+    .action((flags: { json?: boolean }) => {
+      code = runInit(flags, io, env);
+    });
+
+  program
+    .command('scan')
+    .description('scan model files and folders without loading them')
+    .argument('<paths...>', 'files and folders (recursively; archives inside archives too)')
+    .option('--format <format>', 'text | json | sarif', 'text')
+    .option('--json', 'same as --format json')
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--fail-on <verdict>', 'exit 1 at this verdict or worse: unsafe | suspicious (default from config: suspicious)')
+    .option('--suppressions <file>', 'YAML of accepted findings (sha256, rule, reason)')
+    .option('--workers <n>', 'worker threads (default: one per core)')
+    .option('--config <file>', 'config file (default: $PALISADE_CONFIG, then <home>/config.yaml)')
+    .option('--no-progress', 'no progress bar')
+    .option('-v, --verbose', 'list safe files too (text format)')
+    .action(async (paths: string[], flags: ScanFlags) => {
+      code = await runScan(paths, flags, io, env);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof BaseError) {
+      io.stderr(`palisade: ${err.message}\n`);
+      return 2;
+    }
+    io.stderr(`palisade: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 2;
+  }
+}

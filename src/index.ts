@@ -1,0 +1,15 @@
+/**
+ * Palisade's library entry. Named re-exports only, so the public surface reads in one file.
+ *
+ * @example
+ * import { scanPaths } from 'palisade';
+ * const report = await scanPaths(['./models']);
+ * console.log(report.summary.unsafe);
+ */
+export { scanPaths, scanFile, scanBlob, formatSarif, formatText, failsAt, RULES, DEFAULT_LIMITS, BufferBlob, FileBlob } from './model/index.js';
+export type { Blob, FileReport, ScanFinding, ScanFormat, ScanReport, ScanSummary, Verdict, ScanLimits, ScanOptions, ScanPathsOptions } from './model/index.js';
+export { parseConfig, loadConfigFile, DEFAULT_CONFIG } from './core/config.js';
+export { ConfigSchema, type Config } from './core/config-schema.js';
+export { findHome, initHome } from './core/home.js';
+export { BaseError, CoreError, type CoreErrorCode } from './core/errors.js';
+export { SEVERITIES, type Severity, type Finding, type FindingLocation } from './core/finding.js';
