@@ -94,6 +94,9 @@ export class Lzma2Decoder {
       this.phase = 'done';
       return;
     }
+    if (control > 0x02 && control < 0x80) {
+      throw new LzmaError('corrupt', `LZMA2 control byte 0x${control.toString(16)} is invalid`);
+    }
     if (control >= 0xe0 || control === 0x01) {
       // liblzma: a dictionary reset means the next LZMA chunk must carry new properties.
       this.needProps = true;
@@ -106,8 +109,6 @@ export class Lzma2Decoder {
       const mode = (control >>> 5) & 3;
       if (mode < 2 && this.needProps) throw new LzmaError('corrupt', 'LZMA2 chunk needs properties it does not set');
       this.headerNeed = mode >= 2 ? 5 : 4;
-    } else if (control > 0x02) {
-      throw new LzmaError('corrupt', `LZMA2 control byte 0x${control.toString(16)} is invalid`);
     } else {
       this.headerNeed = 2;
     }

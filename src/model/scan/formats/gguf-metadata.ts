@@ -68,7 +68,8 @@ export async function readMetadata(cur: HeaderCursor, count: number, env: Header
   return alignment;
 }
 
-function checkLimit(cur: HeaderCursor, env: HeaderEnv): void {
+/** Stops with `scan-incomplete` once the cursor passes the metadata size limit. */
+export function checkLimit(cur: HeaderCursor, env: HeaderEnv): void {
   if (cur.pos <= env.limit) return;
   env.ctx.report('scan-incomplete', `GGUF header is larger than the ${env.limit}-byte metadata limit; the rest was not checked`, { offset: env.limit });
   throw new GgufStop();

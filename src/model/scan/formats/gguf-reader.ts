@@ -27,7 +27,7 @@ export class GgufStop extends Error {
 export class HeaderCursor {
   pos: number;
   private buf: Uint8Array = new Uint8Array(0);
-  private view = new DataView(new ArrayBuffer(0));
+  private view: DataView = new DataView(new ArrayBuffer(0));
   private bufStart = 0;
 
   constructor(

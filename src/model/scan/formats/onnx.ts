@@ -10,8 +10,11 @@ import {
   WIRE_LEN,
   WIRE_VARINT,
   readHeader,
+  then,
+  withText,
   type FieldBudget,
   type ProtoField,
+  type Step,
 } from './protobuf.js';
 
 /*
@@ -58,14 +61,17 @@ const INT64_MAX = (1n << 63n) - 1n;
 
 /** True when the first bytes parse as the start of an ONNX ModelProto. */
 export function looksLikeOnnx(head: Uint8Array, size: number): boolean {
+  // Lengths are not checked against `size` here: a truncated or corrupt model should still be recognised, so that
+  // the scanner reports where it breaks (onnx-parse-error) instead of the file passing as unknown bytes.
+  const room = Number.MAX_SAFE_INTEGER;
   try {
     // Serializers emit fields in field-number order, so every ModelProto starts with ir_version (field 1).
-    const first = readHeader(head, 0, head.length, size);
+    const first = readHeader(head, 0, head.length, room);
     if (first?.field !== MODEL.irVersion || first.wire !== WIRE_VARINT) return false;
     if (first.value < 1 || first.value > MAX_IR_VERSION) return false;
     let strong = false;
-    for (let pos = first.offset + first.length; pos < head.length && pos < size; ) {
-      const f = readHeader(head, pos, head.length, size - pos);
+    for (let pos = first.offset + first.length; pos < Math.min(head.length, size); ) {
+      const f = readHeader(head, pos, head.length, room);
       if (f === undefined) break; // the sniffing window ends inside a header
       if (MODEL_WIRE.get(f.field) !== f.wire) return false;
       const shown = head.subarray(f.offset, Math.min(head.length, f.offset + f.length));
@@ -137,16 +143,16 @@ class OnnxWalk {
     this.out = new CappedReporter(ctx);
   }
 
-  async model(): Promise<void> {
-    for await (const f of this.r.fields(0, this.r.size, this.budget)) {
-      if (f.wire !== WIRE_LEN) continue;
-      if (f.field === MODEL.graph) await this.graph(f, 0);
-      else if (f.field === MODEL.trainingInfo) await this.trainingInfo(f);
-      else if (f.field === MODEL.functions) await this.func(f);
-    }
+  model(): Step {
+    return this.r.each(this.r.all, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
+      if (f.field === MODEL.graph) return this.graph(f, 0);
+      if (f.field === MODEL.trainingInfo) return this.trainingInfo(f);
+      if (f.field === MODEL.functions) return this.func(f);
+    });
   }
 
-  private async graph(g: ProtoField, depth: number): Promise<void> {
+  private graph(g: ProtoField, depth: number): Step {
     if (depth > MAX_GRAPH_DEPTH) {
       if (!this.tooDeep) {
         this.tooDeep = true;
@@ -156,46 +162,46 @@ class OnnxWalk {
       }
       return;
     }
-    for await (const f of this.fieldsOf(g)) {
-      if (f.wire !== WIRE_LEN) continue;
-      if (f.field === GRAPH.node) await this.node(f, depth);
-      else if (f.field === GRAPH.initializer) await this.tensor(f);
-      else if (f.field === GRAPH.sparseInitializer) await this.sparseTensor(f);
-    }
+    return this.r.each(g, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
+      if (f.field === GRAPH.node) return this.node(f, depth);
+      if (f.field === GRAPH.initializer) return this.tensor(f);
+      if (f.field === GRAPH.sparseInitializer) return this.sparseTensor(f);
+    });
   }
 
-  private async trainingInfo(t: ProtoField): Promise<void> {
-    for await (const f of this.fieldsOf(t)) {
+  private trainingInfo(t: ProtoField): Step {
+    return this.r.each(t, this.budget, (f) => {
       if (f.wire === WIRE_LEN && (f.field === TRAINING_INFO.initialization || f.field === TRAINING_INFO.algorithm)) {
-        await this.graph(f, 0);
+        return this.graph(f, 0);
       }
-    }
+    });
   }
 
-  private async func(fn: ProtoField): Promise<void> {
-    let name = '';
-    let domain = '';
-    for await (const f of this.fieldsOf(fn)) {
-      if (f.wire !== WIRE_LEN) continue;
-      if (f.field === FUNCTION.name) name = await this.r.text(f, NAME_CAP);
-      else if (f.field === FUNCTION.domain) domain = await this.r.text(f, NAME_CAP);
-      else if (f.field === FUNCTION.node) await this.node(f, 0);
-    }
-    this.localFunctions.add(`${domain}\0${name}`);
+  private func(fn: ProtoField): Step {
+    const id = { name: '', domain: '' };
+    const walk = this.r.each(fn, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
+      if (f.field === FUNCTION.name) return withText(this.r.text(f, NAME_CAP), (t) => (id.name = t));
+      if (f.field === FUNCTION.domain) return withText(this.r.text(f, NAME_CAP), (t) => (id.domain = t));
+      if (f.field === FUNCTION.node) return this.node(f, 0);
+    });
+    return then(walk, () => void this.localFunctions.add(`${id.domain}\0${id.name}`));
   }
 
-  private async node(n: ProtoField, depth: number): Promise<void> {
-    let name = '';
-    let opType = '';
-    let domain = '';
-    const strings = new Map<string, string>();
-    for await (const f of this.fieldsOf(n)) {
-      if (f.wire !== WIRE_LEN) continue;
-      if (f.field === NODE.name) name = await this.r.text(f, NAME_CAP);
-      else if (f.field === NODE.opType) opType = await this.r.text(f, NAME_CAP);
-      else if (f.field === NODE.domain) domain = await this.r.text(f, NAME_CAP);
-      else if (f.field === NODE.attribute) await this.attribute(f, depth, strings);
-    }
+  private node(n: ProtoField, depth: number): Step {
+    const node: NodeSeen = { name: '', opType: '', domain: '', strings: new Map() };
+    const walk = this.r.each(n, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
+      if (f.field === NODE.name) return withText(this.r.text(f, NAME_CAP), (t) => (node.name = t));
+      if (f.field === NODE.opType) return withText(this.r.text(f, NAME_CAP), (t) => (node.opType = t));
+      if (f.field === NODE.domain) return withText(this.r.text(f, NAME_CAP), (t) => (node.domain = t));
+      if (f.field === NODE.attribute) return this.attribute(f, depth, node.strings);
+    });
+    return then(walk, () => this.judgeNode(node, n.tagOffset));
+  }
+
+  private judgeNode({ name, opType, domain, strings }: NodeSeen, offset: number): void {
     if (opType === PYOP_TYPE || (PYTHON_OP_TYPES.has(opType) && domain === 'com.microsoft')) {
       const target =
         opType === PYOP_TYPE
@@ -205,59 +211,59 @@ class OnnxWalk {
         'onnx-python-op',
         `${opType}:${target}`,
         `node '${printable(name)}' is a ${opType} that runs the Python callable '${printable(target)}' when the model runs`,
-        n.tagOffset,
+        offset,
       );
+      // PyOp needs a domain of its own, but it is already reported as what it is: a call into Python.
+      return;
     }
-    if (!BUILTIN_ONNX_DOMAINS.has(domain)) this.noteCustomOp(domain, opType, name, n.tagOffset);
+    if (!BUILTIN_ONNX_DOMAINS.has(domain)) this.noteCustomOp(domain, opType, name, offset);
   }
 
   /** Walks an AttributeProto: subgraphs and tensors inside it, and its string value (PyOp names its target there). */
-  private async attribute(a: ProtoField, depth: number, strings: Map<string, string>): Promise<void> {
-    let name = '';
-    let s: string | undefined;
-    for await (const f of this.fieldsOf(a)) {
-      if (f.wire !== WIRE_LEN) continue;
+  private attribute(a: ProtoField, depth: number, strings: Map<string, string>): Step {
+    const attr: { name: string; s: string | undefined } = { name: '', s: undefined };
+    const walk = this.r.each(a, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
       switch (f.field) {
         case ATTRIBUTE.name:
-          name = await this.r.text(f, NAME_CAP);
-          break;
+          return withText(this.r.text(f, NAME_CAP), (t) => (attr.name = t));
         case ATTRIBUTE.s:
-          s = await this.r.text(f, NAME_CAP);
-          break;
+          return withText(this.r.text(f, NAME_CAP), (t) => (attr.s = t));
         case ATTRIBUTE.g:
         case ATTRIBUTE.graphs:
-          await this.graph(f, depth + 1);
-          break;
+          return this.graph(f, depth + 1);
         case ATTRIBUTE.t:
         case ATTRIBUTE.tensors:
-          await this.tensor(f);
-          break;
+          return this.tensor(f);
         case ATTRIBUTE.sparseTensor:
         case ATTRIBUTE.sparseTensors:
-          await this.sparseTensor(f);
-          break;
+          return this.sparseTensor(f);
       }
-    }
-    if (s !== undefined && strings.size < 64) strings.set(name, s);
+    });
+    return then(walk, () => {
+      if (attr.s !== undefined && strings.size < 64) strings.set(attr.name, attr.s);
+    });
   }
 
-  private async sparseTensor(t: ProtoField): Promise<void> {
-    for await (const f of this.fieldsOf(t)) {
-      if (f.wire === WIRE_LEN && (f.field === SPARSE_TENSOR.values || f.field === SPARSE_TENSOR.indices)) await this.tensor(f);
-    }
+  private sparseTensor(t: ProtoField): Step {
+    return this.r.each(t, this.budget, (f) => {
+      if (f.wire === WIRE_LEN && (f.field === SPARSE_TENSOR.values || f.field === SPARSE_TENSOR.indices)) return this.tensor(f);
+    });
   }
 
   /** A TensorProto: reads its name and external_data entries; raw_data and typed data are skipped unread. */
-  private async tensor(t: ProtoField): Promise<void> {
-    let name = '';
+  private tensor(t: ProtoField): Step {
+    const seen = { name: '' };
     const external = new Map<string, string>();
-    for await (const f of this.fieldsOf(t)) {
-      if (f.field === TENSOR.name && f.wire === WIRE_LEN) name = await this.r.text(f, NAME_CAP);
-      else if (f.field === TENSOR.externalData && f.wire === WIRE_LEN) {
-        const [key, value] = await this.entry(f);
-        if (!external.has(key)) external.set(key, value);
-      }
-    }
+    const walk = this.r.each(t, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
+      if (f.field === TENSOR.name) return withText(this.r.text(f, NAME_CAP), (s) => (seen.name = s));
+      if (f.field === TENSOR.externalData) return this.entry(f, external);
+    });
+    return then(walk, () => this.judgeTensor(seen.name, external, t.tagOffset));
+  }
+
+  private judgeTensor(name: string, external: Map<string, string>, offset: number): void {
     // Checked whether or not data_location says EXTERNAL: a loader that trusts either signal would follow the path.
     const location = external.get('location');
     if (location !== undefined) {
@@ -266,30 +272,29 @@ class OnnxWalk {
         this.out.report(
           'onnx-external-data-traversal',
           location,
-          `tensor '${printable(name)}' loads its data from '${printable(location)}', which ${why.join(', ')}: loading the model reads that file`,
-          t.tagOffset,
+          `tensor '${printable(name)}' loads its data from '${printable(location)}', which ${why.join(', ')}: ` +
+            'loading the model reads that file',
+          offset,
         );
       }
     }
     const range = badRange(external.get('offset'), external.get('length'));
     if (range !== undefined) {
-      this.out.report('onnx-external-data-range', `${name}\0${range}`, `tensor '${printable(name)}' has external data ${range}`, t.tagOffset);
+      this.out.report('onnx-external-data-range', `${name}\0${range}`, `tensor '${printable(name)}' has external data ${range}`, offset);
     }
   }
 
-  private async entry(e: ProtoField): Promise<[string, string]> {
-    let key = '';
-    let value = '';
-    for await (const f of this.fieldsOf(e)) {
-      if (f.wire !== WIRE_LEN) continue;
-      if (f.field === STRING_ENTRY.key) key = await this.r.text(f, NAME_CAP);
-      else if (f.field === STRING_ENTRY.value) value = await this.r.text(f, VALUE_CAP);
-    }
-    return [key, value];
-  }
-
-  private fieldsOf(f: ProtoField): AsyncGenerator<ProtoField> {
-    return this.r.fields(f.offset, f.offset + f.length, this.budget);
+  /** One StringStringEntryProto of external_data; the first value of a key wins, as in onnx's loader. */
+  private entry(e: ProtoField, into: Map<string, string>): Step {
+    const kv = { key: '', value: '' };
+    const walk = this.r.each(e, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
+      if (f.field === STRING_ENTRY.key) return withText(this.r.text(f, NAME_CAP), (t) => (kv.key = t));
+      if (f.field === STRING_ENTRY.value) return withText(this.r.text(f, VALUE_CAP), (t) => (kv.value = t));
+    });
+    return then(walk, () => {
+      if (!into.has(kv.key) && into.size < 16) into.set(kv.key, kv.value);
+    });
   }
 
   private noteCustomOp(domain: string, opType: string, node: string, offset: number): void {
@@ -314,6 +319,14 @@ class OnnxWalk {
     }
     this.out.flush();
   }
+}
+
+interface NodeSeen {
+  name: string;
+  opType: string;
+  domain: string;
+  /** String attributes by name (PyOp's module and class_name). */
+  strings: Map<string, string>;
 }
 
 /** Why an external-data `location` escapes the model folder; empty when it is a plain relative path. */

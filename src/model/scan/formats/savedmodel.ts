@@ -64,14 +64,17 @@ const KERAS_PREFIX = '_tf_keras';
 
 /** True when the first bytes parse as the start of a TensorFlow SavedModel protobuf (or its keras_metadata.pb). */
 export function looksLikeSavedModel(head: Uint8Array, size: number): boolean {
+  // As for ONNX, lengths are not checked against `size`: a truncated SavedModel is still recognised and reported.
+  const room = Number.MAX_SAFE_INTEGER;
+  if (size < 4) return false;
   try {
-    if (looksLikeKerasMetadata(head, size)) return true;
-    let f = readHeader(head, 0, head.length, size);
+    if (looksLikeKerasMetadata(head)) return true;
+    let f = readHeader(head, 0, head.length, room);
     // saved_model_schema_version (1) is written first; proto3 omits it when 0, so meta_graphs may come first.
     if (f?.field === SAVED_MODEL.schemaVersion) {
       if (f.wire !== WIRE_VARINT || f.value > 16) return false;
       const next = f.offset + f.length;
-      f = readHeader(head, next, head.length, size - next);
+      f = readHeader(head, next, head.length, room);
     }
     if (f?.field !== SAVED_MODEL.metaGraphs || f.wire !== WIRE_LEN || f.length === 0) return false;
     const first = plausibleFields(head, f.offset, f.length, META_GRAPH_WIRE);
@@ -85,8 +88,8 @@ export function looksLikeSavedModel(head: Uint8Array, size: number): boolean {
 }
 
 /** keras_metadata.pb (tf.keras 2.5–2.15 SavedModels): SavedMetadata whose first node's identifier is `_tf_keras…`. */
-function looksLikeKerasMetadata(head: Uint8Array, size: number): boolean {
-  const f = readHeader(head, 0, head.length, size);
+function looksLikeKerasMetadata(head: Uint8Array): boolean {
+  const f = readHeader(head, 0, head.length, Number.MAX_SAFE_INTEGER);
   if (f?.field !== KERAS_METADATA.nodes || f.wire !== WIRE_LEN) return false;
   const end = Math.min(head.length, f.offset + f.length);
   for (let pos = f.offset; pos < end; ) {
@@ -129,7 +132,7 @@ export async function collectSavedModelOps(blob: Blob, ctx: ScanContext): Promis
   const walk = new SavedModelWalk(new BlobReader(blob), ctx);
   try {
     const head = await blob.read(0, 4096);
-    if (looksLikeKerasMetadata(head, blob.size)) await walk.kerasMetadata();
+    if (looksLikeKerasMetadata(head)) await walk.kerasMetadata();
     else await walk.savedModel();
   } catch (err) {
     if (err instanceof ProtoLimitError) {

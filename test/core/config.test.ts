@@ -1,0 +1,44 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfigFile, parseConfig } from '../../src/core/config.js';
+import { CoreError } from '../../src/core/errors.js';
+import { tempDir } from '../support/tmp.js';
+
+describe('config', () => {
+  it('applies defaults to an empty file and freezes the result', () => {
+    const c = parseConfig('', 'c.yaml');
+    expect(c).toEqual({ version: 1, scan: { allow: [], failOn: 'suspicious' } });
+    expect(Object.isFrozen(c.scan)).toBe(true);
+  });
+
+  it('names an unknown key and its line', () => {
+    const text = 'version: 1\nscan:\n  allow: []\n  failon: unsafe\n';
+    expect(() => parseConfig(text, 'c.yaml')).toThrow(/c\.yaml:4: unknown key 'scan\.failon'/);
+    expect(() => parseConfig('bogus: 1\n', 'c.yaml')).toThrow(/c\.yaml:1: unknown key 'bogus'/);
+  });
+
+  it('names a bad value and its line', () => {
+    expect(() => parseConfig('scan:\n  failOn: maybe\n', 'c.yaml')).toThrow(/c\.yaml:2: 'scan\.failOn'/);
+    expect(() => parseConfig('scan:\n  allow: ["os system"]\n', 'c.yaml')).toThrow(/module\.name/);
+  });
+
+  it('reports YAML syntax errors with a line', () => {
+    expect(() => parseConfig('scan: [\n', 'c.yaml')).toThrow(CoreError);
+    expect(() => parseConfig('a: 1\na: 2\n', 'c.yaml')).toThrow(/c\.yaml:2/);
+  });
+
+  it('refuses a config file that every user can write', () => {
+    const d = tempDir();
+    const f = join(d, 'config.yaml');
+    writeFileSync(f, 'version: 1\n');
+    chmodSync(f, 0o666);
+    expect(() => loadConfigFile(f)).toThrow(/writable by every user/);
+    chmodSync(f, 0o600);
+    expect(loadConfigFile(f).version).toBe(1);
+  });
+
+  it('says what is wrong when the file is missing', () => {
+    expect(() => loadConfigFile('/nonexistent/config.yaml')).toThrow(/cannot read config/);
+  });
+});
