@@ -154,7 +154,9 @@ export function checkLayout(infos: readonly TensorInfo[], dataStart: number, ali
         `tensor ${label} occupies bytes [${start}, ${end}) but the file ends at ${fileSize}; a loader trusting the header reads out of bounds`,
         { offset: info.at },
       );
-    } else if (info.bytes > 0n) spans.push({ name: info.name, start: Number(start), end: Number(end) });
+    }
+    // The part inside the file still counts as covered, so a truncated file is not also "trailing data".
+    if (info.bytes > 0n && start < BigInt(fileSize)) spans.push({ name: info.name, start: Number(start), end: Math.min(Number(end), fileSize) });
   }
   spans.sort((a, b) => a.start - b.start || a.end - b.end);
   let cursor = dataStart;

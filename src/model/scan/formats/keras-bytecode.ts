@@ -48,13 +48,15 @@ export function summariseBytecode(code: Uint8Array): BytecodeSummary {
     }
     strings++;
     const text = String.fromCharCode(...code.subarray(start, start + length));
+    i = start + length;
+    // `<lambda>`, `<ipython-input-3-…>` and `…/script.py` are the code object's own name and file, not references.
+    if ((text.startsWith('<') && text.endsWith('>')) || /\.py[cw]?$/.test(text)) continue;
     for (const word of text.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []) {
       if (!seen.has(word)) {
         seen.add(word);
         names.push(word);
       }
     }
-    i = start + length;
   }
   return { size: code.length, names };
 }

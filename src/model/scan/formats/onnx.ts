@@ -10,7 +10,7 @@ import {
   WIRE_LEN,
   WIRE_VARINT,
   readHeader,
-  then,
+  andThen,
   withText,
   type FieldBudget,
   type ProtoField,
@@ -186,7 +186,7 @@ class OnnxWalk {
       if (f.field === FUNCTION.domain) return withText(this.r.text(f, NAME_CAP), (t) => (id.domain = t));
       if (f.field === FUNCTION.node) return this.node(f, 0);
     });
-    return then(walk, () => void this.localFunctions.add(`${id.domain}\0${id.name}`));
+    return andThen(walk, () => void this.localFunctions.add(`${id.domain}\0${id.name}`));
   }
 
   private node(n: ProtoField, depth: number): Step {
@@ -198,7 +198,7 @@ class OnnxWalk {
       if (f.field === NODE.domain) return withText(this.r.text(f, NAME_CAP), (t) => (node.domain = t));
       if (f.field === NODE.attribute) return this.attribute(f, depth, node.strings);
     });
-    return then(walk, () => this.judgeNode(node, n.tagOffset));
+    return andThen(walk, () => this.judgeNode(node, n.tagOffset));
   }
 
   private judgeNode({ name, opType, domain, strings }: NodeSeen, offset: number): void {
@@ -240,7 +240,7 @@ class OnnxWalk {
           return this.sparseTensor(f);
       }
     });
-    return then(walk, () => {
+    return andThen(walk, () => {
       if (attr.s !== undefined && strings.size < 64) strings.set(attr.name, attr.s);
     });
   }
@@ -260,7 +260,7 @@ class OnnxWalk {
       if (f.field === TENSOR.name) return withText(this.r.text(f, NAME_CAP), (s) => (seen.name = s));
       if (f.field === TENSOR.externalData) return this.entry(f, external);
     });
-    return then(walk, () => this.judgeTensor(seen.name, external, t.tagOffset));
+    return andThen(walk, () => this.judgeTensor(seen.name, external, t.tagOffset));
   }
 
   private judgeTensor(name: string, external: Map<string, string>, offset: number): void {
@@ -292,7 +292,7 @@ class OnnxWalk {
       if (f.field === STRING_ENTRY.key) return withText(this.r.text(f, NAME_CAP), (t) => (kv.key = t));
       if (f.field === STRING_ENTRY.value) return withText(this.r.text(f, VALUE_CAP), (t) => (kv.value = t));
     });
-    return then(walk, () => {
+    return andThen(walk, () => {
       if (!into.has(kv.key) && into.size < 16) into.set(kv.key, kv.value);
     });
   }

@@ -6,10 +6,11 @@ import type { Blob } from '../blob.js';
  * Why hand-written instead of protobufjs: we walk untrusted, possibly multi-GB files (ONNX models keep their weights
  * inline) and need to look at a handful of fields deep inside them. protobufjs decodes a whole message into objects,
  * so a 2 GB ModelProto would be copied into memory before we could look at one node. Here a message is a byte range
- * of a `Blob`; iterating it reads only tags and lengths, and the caller decides which payloads to read (short
+ * of a `Blob`; walking it reads only tags and lengths, and the caller decides which payloads to read (short
  * strings), which to descend into (sub-messages) and which to skip (tensor bytes). Every length is checked against
- * the bytes of its enclosing message, every varint is at most 10 bytes, and a shared budget bounds the fields
- * visited, so no input can make the walk read past its range, allocate with the file size, or run unbounded.
+ * the bytes of its enclosing message, every varint is at most 10 bytes, groups are rejected, and a shared budget
+ * bounds the fields visited, so no input can make the walk read past its range, allocate with the file size, or run
+ * unbounded.
  */
 
 /** Wire types (encoding guide, "Message Structure"). */
@@ -39,12 +40,18 @@ export class ProtoLimitError extends ProtoError {
   }
 }
 
-/** How many fields one scan may visit, shared by every iterator of that scan. */
+/** How many fields one scan may visit, shared by every walk of that scan. */
 export interface FieldBudget {
   fields: number;
 }
 
-/** One field of a message. Offsets are absolute (in the blob or the buffer iterated). */
+/** Bytes already in memory, with the blob offset of their first byte. */
+interface Source {
+  buf: Uint8Array;
+  base: number;
+}
+
+/** One field of a message. Offsets are absolute: in the blob, or in the buffer given to `readHeader`. */
 export interface ProtoField {
   field: number;
   wire: number;
@@ -59,8 +66,8 @@ export interface ProtoField {
    * is enough for the enum and version fields the scanners read.
    */
   value: number;
-  /** The payload of a LEN field, when its enclosing message was read into memory. */
-  data?: Uint8Array;
+  /** The in-memory bytes holding this field, when its enclosing message was read whole. */
+  src?: Source;
 }
 
 const MAX_VARINT_BYTES = 10;
@@ -75,9 +82,8 @@ interface Varint {
 }
 
 /**
- * Decodes a varint at `pos`; undefined when the bytes end before it does (the caller decides whether that is a
- * truncated file or just the end of a sniffing window). More than 10 bytes, or a 10th byte above 1 (more than 64
- * bits), is malformed.
+ * Decodes a varint at `pos`; undefined when the bytes end (at `end`) before it does. More than 10 bytes, or a 10th
+ * byte above 1 (more than 64 bits), is malformed. `base` only shifts offsets in error messages.
  */
 export function readVarint(buf: Uint8Array, pos: number, end: number, base = 0): Varint | undefined {
   let value = 0;
@@ -94,39 +100,37 @@ export function readVarint(buf: Uint8Array, pos: number, end: number, base = 0):
 }
 
 /**
- * Decodes one field header at `pos` of `buf` (whose byte 0 is at absolute offset `base`). Returns undefined when
- * `buf` ends inside the header. `room` is how many bytes the enclosing message has from `pos` on: a payload that
- * does not fit is malformed. Groups (wire types 3 and 4) are rejected: no proto2 or proto3 schema read here
- * (onnx.proto, TensorFlow's protos) declares one, and a real parser would only skip them.
+ * Decodes one field header at `pos` of `buf` (whose byte 0 is at absolute offset `base`). `room` is how many bytes
+ * the enclosing message has from `pos` on: a header or payload that does not fit is malformed. Returns undefined
+ * when `buf` ends (at `end`) before the header does, which callers treat as truncation or, when sniffing a file's
+ * first bytes, as the end of what they can see. Groups (wire types 3 and 4) are rejected: no schema read here
+ * (onnx.proto, TensorFlow's protos) declares one, so they only appear in crafted files.
  */
 export function readHeader(buf: Uint8Array, pos: number, end: number, room: number, base = 0): ProtoField | undefined {
   const tagOffset = base + pos;
-  const tag = readVarint(buf, pos, end, base);
-  if (tag === undefined) return undefined;
+  const limit = Math.min(end, pos + room);
+  const tag = readVarint(buf, pos, limit, base);
+  if (tag === undefined) return limit < end ? truncated(tagOffset) : undefined;
   const field = Math.floor(tag.value / 8);
   const wire = tag.value % 8;
   if (field === 0 || field > MAX_FIELD_NUMBER) throw new ProtoError(`invalid field number ${field}`, tagOffset);
-  const used = tag.next - pos;
   switch (wire) {
     case WIRE_VARINT: {
-      const v = readVarint(buf, tag.next, end, base);
-      if (v === undefined) return undefined;
-      if (v.next - pos > room) throw new ProtoError('varint runs past the end of its message', tagOffset);
+      const v = readVarint(buf, tag.next, limit, base);
+      if (v === undefined) return limit < end ? truncated(tagOffset) : undefined;
       return { field, wire, tagOffset, offset: base + tag.next, length: v.next - tag.next, value: v.value };
     }
     case WIRE_I64:
     case WIRE_I32: {
       const length = wire === WIRE_I64 ? 8 : 4;
-      if (used + length > room) throw new ProtoError('fixed-width value runs past the end of its message', tagOffset);
+      if (tag.next - pos + length > room) throw new ProtoError('fixed-width value runs past the end of its message', tagOffset);
       return { field, wire, tagOffset, offset: base + tag.next, length, value: 0 };
     }
     case WIRE_LEN: {
-      const len = readVarint(buf, tag.next, end, base);
-      if (len === undefined) return undefined;
-      const headerLength = len.next - pos;
-      if (len.value > room - headerLength) {
-        throw new ProtoError(`length ${len.value} of field ${field} exceeds the ${room - headerLength} bytes left`, tagOffset);
-      }
+      const len = readVarint(buf, tag.next, limit, base);
+      if (len === undefined) return limit < end ? truncated(tagOffset) : undefined;
+      const left = room - (len.next - pos);
+      if (len.value > left) throw new ProtoError(`length ${len.value} of field ${field} exceeds the ${left} bytes left`, tagOffset);
       return { field, wire, tagOffset, offset: base + len.next, length: len.value, value: 0 };
     }
     case WIRE_SGROUP:
@@ -137,45 +141,27 @@ export function readHeader(buf: Uint8Array, pos: number, end: number, room: numb
   }
 }
 
+function truncated(offset: number): never {
+  throw new ProtoError('message ends inside a field header', offset);
+}
+
 function charge(budget: FieldBudget | undefined, offset: number): void {
-  if (budget === undefined) return;
-  if (--budget.fields < 0) throw new ProtoLimitError(offset);
-}
-
-/**
- * Iterates the fields of an in-memory message `buf[start, end)`. Offsets are `base` + the position in `buf` (pass the
- * buffer's offset in the blob to get blob offsets); LEN fields carry their payload as `data`.
- */
-export function* fieldsIn(buf: Uint8Array, start = 0, end = buf.length, budget?: FieldBudget, base = 0): Generator<ProtoField> {
-  let pos = start;
-  while (pos < end) {
-    charge(budget, base + pos);
-    const f = readHeader(buf, pos, end, end - pos, base);
-    if (f === undefined) throw new ProtoError('message ends inside a field header', base + pos);
-    const rel = f.offset - base;
-    if (f.wire === WIRE_LEN) f.data = buf.subarray(rel, rel + f.length);
-    yield f;
-    pos = rel + f.length;
-  }
-}
-
-/** A message's bytes: a LEN field (whose `data` is set when its parent was in memory), or the whole blob. */
-export interface Span {
-  offset: number;
-  length: number;
-  data?: Uint8Array;
+  if (budget !== undefined && --budget.fields < 0) throw new ProtoLimitError(offset);
 }
 
 /**
  * The result of visiting: nothing when the work finished synchronously, a promise when it had to read. Walkers
- * return `Step`s instead of being `async` so a message already in memory is walked without a microtask per field
- * (an async walk cost ~3 µs per field; this one costs a fraction of that).
+ * return `Step`s instead of being `async`, so a message already in memory is walked without a microtask per field
+ * (an async-generator walk cost ~2.5 µs per field; this one a fraction of that).
  */
 export type Step = void | Promise<void>;
 export type Visit = (f: ProtoField) => Step;
 
-/** Runs `next` after `step`: at once when `step` finished synchronously. */
-export function then(step: Step, next: () => Step): Step {
+/**
+ * Runs `next` after `step`: at once when `step` finished synchronously. (Not named `then`: a module exporting `then`
+ * is a thenable, and `await import()` of it would call it.)
+ */
+export function andThen(step: Step, next: () => Step): Step {
   return step === undefined ? next() : step.then(next);
 }
 
@@ -188,13 +174,37 @@ export function withText(text: string | Promise<string>, use: (s: string) => voi
   return text.then(use);
 }
 
-/** Visits every field an iterator yields, pausing on the promises `visit` returns. */
-function drive(it: Iterator<ProtoField>, visit: Visit): Step {
-  for (let r = it.next(); r.done !== true; r = it.next()) {
-    const step = visit(r.value);
-    if (step !== undefined) return step.then(() => drive(it, visit));
+/** Visits the fields of the in-memory message `src.buf[start, end)`, pausing on the promises `visit` returns. */
+function walkBuffer(src: Source, start: number, end: number, budget: FieldBudget | undefined, visit: Visit): Step {
+  for (let pos = start; pos < end; ) {
+    charge(budget, src.base + pos);
+    const f = readHeader(src.buf, pos, end, end - pos, src.base) ?? truncated(src.base + pos);
+    f.src = src;
+    pos = f.offset - src.base + f.length;
+    const step = visit(f);
+    if (step !== undefined) {
+      const next = pos;
+      return step.then(() => walkBuffer(src, next, end, budget, visit));
+    }
   }
   return undefined;
+}
+
+/** Iterates the fields of an in-memory message `buf[start, end)` (offsets relative to `buf`). */
+export function* fieldsIn(buf: Uint8Array, start = 0, end = buf.length, budget?: FieldBudget): Generator<ProtoField> {
+  for (let pos = start; pos < end; ) {
+    charge(budget, pos);
+    const f = readHeader(buf, pos, end, end - pos) ?? truncated(pos);
+    yield f;
+    pos = f.offset + f.length;
+  }
+}
+
+/** A message's bytes: a LEN field, or the whole blob. */
+export interface Span {
+  offset: number;
+  length: number;
+  src?: Source;
 }
 
 /**
@@ -204,10 +214,9 @@ function drive(it: Iterator<ProtoField>, visit: Visit): Step {
  */
 const WINDOW_BYTES = 64 * 1024;
 
-/** Random access to a blob through one cached window, and the walk over its messages. */
+/** Walks the messages of a blob through one cached read window. */
 export class BlobReader {
-  private window: Uint8Array = new Uint8Array(0);
-  private windowStart = 0;
+  private window: Source = { buf: new Uint8Array(0), base: 0 };
 
   constructor(readonly blob: Blob) {}
 
@@ -220,19 +229,21 @@ export class BlobReader {
     return { offset: 0, length: this.blob.size };
   }
 
-  private cached(offset: number, length: number): Uint8Array | undefined {
-    const rel = offset - this.windowStart;
-    return rel >= 0 && rel + length <= this.window.length ? this.window.subarray(rel, rel + length) : undefined;
+  private inWindow(offset: number, length: number): boolean {
+    const rel = offset - this.window.base;
+    return rel >= 0 && rel + length <= this.window.buf.length;
+  }
+
+  private async load(offset: number): Promise<void> {
+    this.window = { buf: await this.blob.read(offset, WINDOW_BYTES), base: offset };
   }
 
   /** Bytes `[offset, offset + length)`, fewer only at the end of the blob. Large reads bypass the window. */
   async bytes(offset: number, length: number): Promise<Uint8Array> {
-    const hit = this.cached(offset, length);
-    if (hit !== undefined) return hit;
     if (length > WINDOW_BYTES) return this.blob.read(offset, length);
-    this.window = await this.blob.read(offset, WINDOW_BYTES);
-    this.windowStart = offset;
-    return this.window.subarray(0, Math.min(length, this.window.length));
+    if (!this.inWindow(offset, length)) await this.load(offset);
+    const rel = offset - this.window.base;
+    return this.window.buf.subarray(rel, Math.min(rel + length, this.window.buf.length));
   }
 
   /**
@@ -240,12 +251,15 @@ export class BlobReader {
    * a larger one is walked by reading one header at a time, so `visit` decides which payloads are ever read.
    */
   each(span: Span, budget: FieldBudget | undefined, visit: Visit): Step {
-    if (span.data !== undefined) return drive(fieldsIn(span.data, 0, span.data.length, budget, span.offset), visit);
+    const { src } = span;
+    if (src !== undefined) return walkBuffer(src, span.offset - src.base, span.offset - src.base + span.length, budget, visit);
     if (span.offset + span.length > this.size) throw new ProtoError('message runs past the end of the file', span.offset);
     if (span.length > WINDOW_BYTES) return this.eachLarge(span, budget, visit);
-    const hit = this.cached(span.offset, span.length);
-    if (hit !== undefined) return drive(fieldsIn(hit, 0, hit.length, budget, span.offset), visit);
-    return this.bytes(span.offset, span.length).then((buf) => drive(fieldsIn(buf, 0, buf.length, budget, span.offset), visit));
+    const inMemory = (): Step => {
+      const w = this.window;
+      return walkBuffer(w, span.offset - w.base, span.offset - w.base + span.length, budget, visit);
+    };
+    return this.inWindow(span.offset, span.length) ? inMemory() : this.load(span.offset).then(inMemory);
   }
 
   private async eachLarge(span: Span, budget: FieldBudget | undefined, visit: Visit): Promise<void> {
@@ -253,10 +267,9 @@ export class BlobReader {
     for (let pos = span.offset; pos < end; ) {
       charge(budget, pos);
       const room = end - pos;
-      const want = Math.min(MAX_HEADER_BYTES, room);
-      const buf = this.cached(pos, want) ?? (await this.bytes(pos, want));
-      const f = readHeader(buf, 0, buf.length, room, pos);
-      if (f === undefined) throw new ProtoError('message ends inside a field header', pos);
+      if (!this.inWindow(pos, Math.min(MAX_HEADER_BYTES, room))) await this.load(pos);
+      const w = this.window;
+      const f = readHeader(w.buf, pos - w.base, w.buf.length, room, w.base) ?? truncated(pos);
       const step = visit(f);
       if (step !== undefined) await step;
       pos = f.offset + f.length;
@@ -266,17 +279,25 @@ export class BlobReader {
   /** A LEN field as UTF-8 text cut to `cap` bytes (invalid sequences become U+FFFD); synchronous when in memory. */
   text(f: ProtoField, cap = 4096): string | Promise<string> {
     const n = Math.min(f.length, cap);
-    if (f.data !== undefined) return decodeText(f.data.subarray(0, n));
-    const hit = this.cached(f.offset, n);
-    if (hit !== undefined) return decodeText(hit);
-    return this.bytes(f.offset, n).then(decodeText);
+    const src = f.src ?? (this.inWindow(f.offset, n) ? this.window : undefined);
+    if (src !== undefined) return decodeText(src.buf, f.offset - src.base, f.offset - src.base + n);
+    return this.bytes(f.offset, n).then((b) => decodeText(b, 0, b.length));
   }
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: false });
 
-export function decodeText(bytes: Uint8Array): string {
+/** Decodes `buf[start, end)` as UTF-8. */
+export function decodeText(buf: Uint8Array, start = 0, end = buf.length): string {
   // Names and op types are short ASCII; building those directly is several times faster than TextDecoder.
-  if (bytes.length <= 64 && bytes.every((b) => b < 0x80)) return String.fromCharCode(...bytes);
-  return UTF8.decode(bytes);
+  if (end - start <= 64) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const b = buf[i]!;
+      if (b >= 0x80) return UTF8.decode(buf.subarray(start, end));
+      s += String.fromCharCode(b);
+    }
+    return s;
+  }
+  return UTF8.decode(buf.subarray(start, end));
 }

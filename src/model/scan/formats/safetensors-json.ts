@@ -42,7 +42,6 @@ export class JsonSyntaxError extends Error {
 /** serde_json's default recursion limit: deeper input is refused by the reference loader too. */
 export const MAX_JSON_DEPTH = 128;
 
-const decoder = new TextDecoder('utf-8');
 
 export function isJsonObject(v: JsonValue): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && v.kind === 'object';
@@ -56,7 +55,7 @@ export function isJsonNumber(v: JsonValue): v is JsonNumber {
 export function parseStrictJson(bytes: Uint8Array): { value: JsonValue; duplicates: JsonDuplicate[] } {
   const p = new Parser(bytes);
   p.ws();
-  const value = p.value(0, '');
+  const value = p.value(0);
   p.ws();
   if (p.pos !== bytes.length) p.fail('unexpected data after the JSON value');
   return { value, duplicates: p.duplicates };
@@ -65,8 +64,19 @@ export function parseStrictJson(bytes: Uint8Array): { value: JsonValue; duplicat
 class Parser {
   pos = 0;
   readonly duplicates: JsonDuplicate[] = [];
+  /** Keys from the root to the object being parsed; joined only when a duplicate is reported. */
+  private readonly path: string[] = [];
+  /** The same bytes as a Buffer, for native slicing into strings (a header can hold 10^5 names). */
+  private readonly text: Buffer;
 
-  constructor(private readonly b: Uint8Array) {}
+  constructor(private readonly b: Uint8Array) {
+    this.text = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  /** Bytes `[from, to)` as a string; ASCII runs take the cheaper latin1 path. */
+  private slice(from: number, to: number, ascii: boolean): string {
+    return this.text.toString(ascii ? 'latin1' : 'utf8', from, to);
+  }
 
   fail(message: string): never {
     throw new JsonSyntaxError(message, this.pos);
@@ -81,14 +91,14 @@ class Parser {
     }
   }
 
-  value(depth: number, path: string): JsonValue {
+  value(depth: number): JsonValue {
     if (depth > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
     const c = this.b[this.pos];
     switch (c) {
       case 0x7b:
-        return this.object(depth, path);
+        return this.object(depth);
       case 0x5b:
-        return this.array(depth, path);
+        return this.array(depth);
       case 0x22:
         return this.string();
       case 0x74:
@@ -103,10 +113,11 @@ class Parser {
     }
   }
 
-  private object(depth: number, path: string): JsonObject {
+  private object(depth: number): JsonObject {
     this.pos++; // {
     const entries: (readonly [string, JsonValue])[] = [];
-    const seen = new Set<string>();
+    // Tensor entries have three members: a linear search beats a Set until objects get large.
+    let seen: Set<string> | undefined;
     this.ws();
     if (this.b[this.pos] === 0x7d) {
       this.pos++;
@@ -117,13 +128,17 @@ class Parser {
       if (this.b[this.pos] !== 0x22) this.fail('expected a string key');
       const keyAt = this.pos;
       const key = this.string();
-      if (seen.has(key)) this.duplicates.push({ path, key, offset: keyAt });
-      else seen.add(key);
+      if (entries.length === 16) seen = new Set(entries.map((e) => e[0]));
+      const duplicate = seen === undefined ? entries.some((e) => e[0] === key) : seen.has(key);
+      if (duplicate) this.duplicates.push({ path: this.path.join('.'), key, offset: keyAt });
+      else seen?.add(key);
       this.ws();
       if (this.b[this.pos] !== 0x3a) this.fail("expected ':'");
       this.pos++;
       this.ws();
-      entries.push([key, this.value(depth + 1, path === '' ? key : `${path}.${key}`)]);
+      this.path.push(key);
+      entries.push([key, this.value(depth + 1)]);
+      this.path.pop();
       this.ws();
       const c = this.b[this.pos];
       this.pos++;
@@ -135,7 +150,7 @@ class Parser {
     }
   }
 
-  private array(depth: number, path: string): JsonValue[] {
+  private array(depth: number): JsonValue[] {
     this.pos++; // [
     const items: JsonValue[] = [];
     this.ws();
@@ -145,7 +160,7 @@ class Parser {
     }
     for (;;) {
       this.ws();
-      items.push(this.value(depth + 1, path));
+      items.push(this.value(depth + 1));
       this.ws();
       const c = this.b[this.pos];
       this.pos++;
@@ -186,7 +201,7 @@ class Parser {
       if (b[this.pos] === 0x2b || b[this.pos] === 0x2d) this.pos++;
       if (digits() === 0) this.fail('invalid number: no digits in the exponent');
     }
-    return { kind: 'number', raw: decoder.decode(b.subarray(start, this.pos)) };
+    return { kind: 'number', raw: this.slice(start, this.pos, true) };
   }
 
   /** A string token; the bytes were already checked to be UTF-8 by the caller. */
@@ -195,23 +210,26 @@ class Parser {
     this.pos++; // opening quote
     let out = '';
     let runStart = this.pos;
+    let ascii = true;
     for (;;) {
       if (this.pos >= b.length) this.fail('unterminated string');
       const c = b[this.pos]!;
       if (c === 0x22) {
-        out += decoder.decode(b.subarray(runStart, this.pos));
+        out += this.slice(runStart, this.pos, ascii);
         this.pos++;
         return out;
       }
       if (c < 0x20) this.fail('control character in string');
       if (c !== 0x5c) {
+        if (c >= 0x80) ascii = false;
         this.pos++;
         continue;
       }
-      out += decoder.decode(b.subarray(runStart, this.pos));
+      out += this.slice(runStart, this.pos, ascii);
       this.pos++;
       out += this.escape();
       runStart = this.pos;
+      ascii = true;
     }
   }
 

@@ -10,8 +10,11 @@ import {
   WIRE_LEN,
   WIRE_VARINT,
   readHeader,
+  andThen,
+  withText,
   type FieldBudget,
   type ProtoField,
+  type Step,
 } from './protobuf.js';
 import { RISKY_OPS, RISK_RULE, URL_ATTRS, WATCHED_ATTRS, classifyTarget, type OpRisk } from './savedmodel-rules.js';
 
@@ -192,113 +195,111 @@ class SavedModelWalk {
     this.out = new CappedReporter(ctx);
   }
 
-  async savedModel(): Promise<void> {
-    for await (const f of this.r.fields(0, this.r.size, this.budget)) {
-      if (f.field === SAVED_MODEL.metaGraphs && f.wire === WIRE_LEN) await this.metaGraph(f);
-    }
+  savedModel(): Step {
+    return this.r.each(this.r.all, this.budget, (f) =>
+      f.field === SAVED_MODEL.metaGraphs && f.wire === WIRE_LEN ? this.metaGraph(f) : undefined,
+    );
   }
 
-  async kerasMetadata(): Promise<void> {
-    for await (const node of this.r.fields(0, this.r.size, this.budget)) {
-      if (node.field !== KERAS_METADATA.nodes || node.wire !== WIRE_LEN) continue;
-      let path = '';
-      let metadata: ProtoField | undefined;
-      for await (const f of this.fieldsOf(node)) {
-        if (f.wire !== WIRE_LEN) continue;
-        if (f.field === KERAS_NODE.nodePath) path = await this.r.text(f, NAME_CAP);
-        else if (f.field === KERAS_NODE.metadata) metadata = f;
-      }
-      if (metadata !== undefined) await this.kerasJson(metadata, path);
-    }
+  kerasMetadata(): Step {
+    return this.r.each(this.r.all, this.budget, (node) => {
+      if (node.field !== KERAS_METADATA.nodes || node.wire !== WIRE_LEN) return;
+      const seen: { path: string; metadata?: ProtoField } = { path: '' };
+      const walk = this.r.each(node, this.budget, (f) => {
+        if (f.wire !== WIRE_LEN) return;
+        if (f.field === KERAS_NODE.nodePath) return withText(this.r.text(f, NAME_CAP), (t) => (seen.path = t));
+        if (f.field === KERAS_NODE.metadata) seen.metadata = f;
+      });
+      return andThen(walk, () => (seen.metadata === undefined ? undefined : this.kerasJson(seen.metadata, seen.path)));
+    });
   }
 
   private async metaGraph(mg: ProtoField): Promise<void> {
     // saver_def (3) is serialized after graph_def (2) but is needed to judge it: locate the parts first.
-    let graph: ProtoField | undefined;
-    let saver: ProtoField | undefined;
-    let objects: ProtoField | undefined;
-    let hasAssets = false;
-    for await (const f of this.fieldsOf(mg)) {
-      if (f.wire !== WIRE_LEN) continue;
-      if (f.field === META_GRAPH.graphDef) graph = f;
-      else if (f.field === META_GRAPH.saverDef) saver = f;
-      else if (f.field === META_GRAPH.assetFileDef) hasAssets = true;
-      else if (f.field === META_GRAPH.objectGraphDef) objects = f;
-    }
+    const parts: { graph?: ProtoField; saver?: ProtoField; objects?: ProtoField; hasAssets: boolean } = { hasAssets: false };
+    await this.r.each(mg, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
+      if (f.field === META_GRAPH.graphDef) parts.graph = f;
+      else if (f.field === META_GRAPH.saverDef) parts.saver = f;
+      else if (f.field === META_GRAPH.assetFileDef) parts.hasAssets = true;
+      else if (f.field === META_GRAPH.objectGraphDef) parts.objects = f;
+    });
     const g: GraphState = {
       saveEntry: undefined,
       restoreEntry: undefined,
       saverScopes: [],
-      hasAssets,
+      hasAssets: parts.hasAssets,
       saveRoots: [],
       restoreRoots: [],
       functions: new Map(),
     };
-    if (saver !== undefined) await this.saverDef(saver, g);
-    if (graph !== undefined) await this.graphDef(graph, g);
+    if (parts.saver !== undefined) await this.saverDef(parts.saver, g);
+    if (parts.graph !== undefined) await this.graphDef(parts.graph, g);
     this.judgeCheckpointOps(g);
-    if (objects !== undefined) await this.objectGraph(objects);
+    if (parts.objects !== undefined) await this.objectGraph(parts.objects);
   }
 
   private async saverDef(s: ProtoField, g: GraphState): Promise<void> {
-    for await (const f of this.fieldsOf(s)) {
-      if (f.wire !== WIRE_LEN) continue;
-      if (f.field === SAVER_DEF.saveTensorName) g.saveEntry = nodeOf(await this.r.text(f, NAME_CAP));
-      else if (f.field === SAVER_DEF.restoreOpName) g.restoreEntry = nodeOf(await this.r.text(f, NAME_CAP));
-    }
+    await this.r.each(s, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
+      if (f.field === SAVER_DEF.saveTensorName) return withText(this.r.text(f, NAME_CAP), (t) => (g.saveEntry = nodeOf(t)));
+      if (f.field === SAVER_DEF.restoreOpName) return withText(this.r.text(f, NAME_CAP), (t) => (g.restoreEntry = nodeOf(t)));
+    });
     for (const entry of [g.saveEntry, g.restoreEntry]) {
       const cut = entry?.lastIndexOf('/') ?? -1;
       if (entry !== undefined && cut > 0) g.saverScopes.push(entry.slice(0, cut + 1));
     }
   }
 
-  private async graphDef(gd: ProtoField, g: GraphState): Promise<void> {
-    for await (const f of this.fieldsOf(gd)) {
-      if (f.wire !== WIRE_LEN) continue;
-      if (f.field === GRAPH_DEF.node) await this.graphNode(f, g);
-      else if (f.field === GRAPH_DEF.library) {
-        for await (const fn of this.fieldsOf(f)) {
-          if (fn.field === FUNCTION_LIBRARY.function && fn.wire === WIRE_LEN) await this.functionDef(fn, g);
-        }
+  private graphDef(gd: ProtoField, g: GraphState): Step {
+    return this.r.each(gd, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
+      if (f.field === GRAPH_DEF.node) return andThen(this.node(f), () => this.graphNode(this.current, g, f.tagOffset));
+      if (f.field === GRAPH_DEF.library) {
+        return this.r.each(f, this.budget, (fn) => {
+          if (fn.field === FUNCTION_LIBRARY.function && fn.wire === WIRE_LEN) return this.functionDef(fn, g);
+        });
       }
-    }
+    });
   }
 
-  private async graphNode(n: ProtoField, g: GraphState): Promise<void> {
-    const node = await this.node(n);
+  private graphNode(node: NodeInfo, g: GraphState, offset: number): void {
     if (node.name === g.saveEntry) g.saveRoots.push(node.op, ...node.calls);
     if (node.name === g.restoreEntry) g.restoreRoots.push(node.op, ...node.calls);
     const risk = RISKY_OPS.get(node.op);
     if (risk === 'checkpoint-read' || risk === 'checkpoint-write') {
       // TF1: the saver's SaveV2/RestoreV2 sit in the main graph under the saver's name scope.
-      if (g.saverScopes.some((scope) => node.name.startsWith(scope))) return;
-      this.flag(risk, node, 'the main graph', n.tagOffset);
+      if (!g.saverScopes.some((scope) => node.name.startsWith(scope))) this.flag(risk, node, 'the main graph', offset);
       return;
     }
-    this.judge(node, 'the main graph', g, n.tagOffset);
+    this.judge(node, 'the main graph', g, offset);
   }
 
-  private async functionDef(fd: ProtoField, g: GraphState): Promise<void> {
+  private functionDef(fd: ProtoField, g: GraphState): Step {
     const fn: FunctionInfo = { name: '', callees: new Set(), checkpointOps: [] };
-    const nodes: [NodeInfo, number][] = [];
-    for await (const f of this.fieldsOf(fd)) {
-      if (f.wire !== WIRE_LEN) continue;
+    const pending: [NodeInfo, number][] = [];
+    const walk = this.r.each(fd, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
       if (f.field === FUNCTION_DEF.signature) {
-        for await (const s of this.fieldsOf(f)) {
-          if (s.field === OP_DEF.name && s.wire === WIRE_LEN) fn.name = await this.r.text(s, NAME_CAP);
-        }
-      } else if (f.field === FUNCTION_DEF.nodeDef) {
-        nodes.push([await this.node(f), f.tagOffset]);
-        if (nodes.length > 4096) this.judgeFunctionNodes(fn, nodes.splice(0), g);
+        return this.r.each(f, this.budget, (s) => {
+          if (s.field === OP_DEF.name && s.wire === WIRE_LEN) return withText(this.r.text(s, NAME_CAP), (t) => (fn.name = t));
+        });
       }
-    }
-    this.judgeFunctionNodes(fn, nodes, g);
-    if (!g.functions.has(fn.name)) g.functions.set(fn.name, fn);
+      if (f.field === FUNCTION_DEF.nodeDef) {
+        // Judged in batches: the name (in the signature, field 1) normally comes first, but order is not guaranteed.
+        return andThen(this.node(f), () => {
+          pending.push([this.current, f.tagOffset]);
+          if (pending.length >= 4096) this.judgeFunctionNodes(fn, pending.splice(0), g);
+        });
+      }
+    });
+    return andThen(walk, () => {
+      this.judgeFunctionNodes(fn, pending, g);
+      if (!g.functions.has(fn.name)) g.functions.set(fn.name, fn);
+    });
   }
 
-  /** Function nodes are judged in batches once the function's name (its signature) may be known. */
   private judgeFunctionNodes(fn: FunctionInfo, nodes: [NodeInfo, number][], g: GraphState): void {
-    const where = () => `function '${printable(fn.name)}'`;
     for (const [node, offset] of nodes) {
       // A node's op may itself be a library function (a direct call), and func attrs name more callees.
       for (const callee of [node.op, ...node.calls]) {
@@ -308,10 +309,10 @@ class SavedModelWalk {
       }
       const risk = RISKY_OPS.get(node.op);
       if (risk === 'checkpoint-read' || risk === 'checkpoint-write') {
-        fn.checkpointOps.push({ op: node.op, risk, node: node.name, offset });
+        if (fn.checkpointOps.length < 1024) fn.checkpointOps.push({ op: node.op, risk, node: node.name, offset });
         continue;
       }
-      this.judge(node, where(), g, offset);
+      this.judge(node, `function '${printable(fn.name)}'`, g, offset);
     }
   }
 
@@ -340,7 +341,7 @@ class SavedModelWalk {
     this.out.report(
       RISK_RULE[risk],
       `${node.op}\0${where}`,
-      `op '${node.op}' (node '${printable(node.name)}' in ${where}) ${VERB[risk]} when the graph runs`,
+      `op '${printable(node.op)}' (node '${printable(node.name)}' in ${where}) ${VERB[risk]} when the graph runs`,
       offset,
     );
   }
@@ -356,103 +357,109 @@ class SavedModelWalk {
     const restoring = reachable(g.restoreRoots, g.functions);
     for (const fn of g.functions.values()) {
       for (const c of fn.checkpointOps) {
-        const allowed = c.risk === 'checkpoint-write' ? saving.has(fn.name) : restoring.has(fn.name);
-        if (allowed) continue;
+        const write = c.risk === 'checkpoint-write';
+        if (write ? saving.has(fn.name) : restoring.has(fn.name)) continue;
         const node: NodeInfo = { name: c.node, op: c.op, calls: [], strings: [] };
-        this.flag(c.risk, node, `function '${printable(fn.name)}', outside the saver's ${c.risk === 'checkpoint-write' ? 'save' : 'restore'} path`, c.offset);
+        this.flag(c.risk, node, `function '${printable(fn.name)}', outside the saver's ${write ? 'save' : 'restore'} path`, c.offset);
       }
     }
   }
 
-  /** Reads a NodeDef's name, op, called functions and watched string attrs; tensors in attrs are skipped unread. */
-  private async node(n: ProtoField): Promise<NodeInfo> {
+  /** The node most recently read by `node` (walks are sequential, so one slot suffices). */
+  private current: NodeInfo = { name: '', op: '', calls: [], strings: [] };
+
+  /** Reads a NodeDef's name, op, called functions and watched string attrs into `current`; tensors are skipped unread. */
+  private node(n: ProtoField): Step {
     const node: NodeInfo = { name: '', op: '', calls: [], strings: [] };
-    for await (const f of this.fieldsOf(n)) {
-      if (f.wire !== WIRE_LEN) continue;
-      if (f.field === NODE_DEF.name) node.name = await this.r.text(f, NAME_CAP);
-      else if (f.field === NODE_DEF.op) node.op = await this.r.text(f, NAME_CAP);
-      else if (f.field === NODE_DEF.attr) await this.attr(f, node);
-    }
-    if (node.op !== '' && (this.ops.has(node.op) || this.ops.size < 100_000)) {
-      this.ops.set(node.op, (this.ops.get(node.op) ?? 0) + 1);
-    }
-    return node;
+    const walk = this.r.each(n, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
+      if (f.field === NODE_DEF.name) return withText(this.r.text(f, NAME_CAP), (t) => (node.name = t));
+      if (f.field === NODE_DEF.op) return withText(this.r.text(f, NAME_CAP), (t) => (node.op = t));
+      if (f.field === NODE_DEF.attr) return this.attr(f, node);
+    });
+    return andThen(walk, () => {
+      if (node.op !== '' && (this.ops.has(node.op) || this.ops.size < 100_000)) {
+        this.ops.set(node.op, (this.ops.get(node.op) ?? 0) + 1);
+      }
+      this.current = node;
+    });
   }
 
   /** One `map<string, AttrValue>` entry: func names (`func`, `list.func`) and watched strings (`s`, `list.s`). */
-  private async attr(entry: ProtoField, node: NodeInfo): Promise<void> {
-    let key = '';
-    let value: ProtoField | undefined;
-    for await (const f of this.fieldsOf(entry)) {
-      if (f.wire !== WIRE_LEN) continue;
-      if (f.field === MAP_ENTRY.key) key = await this.r.text(f, NAME_CAP);
-      else if (f.field === MAP_ENTRY.value) value = f;
-    }
-    if (value === undefined) return;
-    const watched = WATCHED_ATTRS.has(key);
-    for await (const f of this.fieldsOf(value)) {
-      if (f.wire !== WIRE_LEN) continue;
-      if (f.field === ATTR_VALUE.func) node.calls.push(await this.funcName(f));
-      else if (f.field === ATTR_VALUE.s && watched) node.strings.push([key, await this.r.text(f, ATTR_VALUE_CAP)]);
-      else if (f.field === ATTR_VALUE.list) {
-        for await (const item of this.fieldsOf(f)) {
-          if (item.wire !== WIRE_LEN) continue;
-          if (item.field === ATTR_LIST.func && node.calls.length < 256) node.calls.push(await this.funcName(item));
-          else if (item.field === ATTR_LIST.s && watched && node.strings.length < 64) {
-            node.strings.push([key, await this.r.text(item, ATTR_VALUE_CAP)]);
-          }
-        }
-      }
-    }
+  private attr(entry: ProtoField, node: NodeInfo): Step {
+    const kv: { key: string; value?: ProtoField } = { key: '' };
+    const walk = this.r.each(entry, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
+      if (f.field === MAP_ENTRY.key) return withText(this.r.text(f, NAME_CAP), (t) => (kv.key = t));
+      if (f.field === MAP_ENTRY.value) kv.value = f;
+    });
+    return andThen(walk, () => (kv.value === undefined ? undefined : this.attrValue(kv.key, kv.value, node)));
   }
 
-  private async funcName(f: ProtoField): Promise<string> {
-    for await (const g of this.fieldsOf(f)) {
-      if (g.field === NAME_ATTR_LIST.name && g.wire === WIRE_LEN) return this.r.text(g, NAME_CAP);
-    }
-    return '';
+  private attrValue(key: string, value: ProtoField, node: NodeInfo): Step {
+    const watched = WATCHED_ATTRS.has(key);
+    const call = (f: ProtoField): Step => (node.calls.length < 256 ? this.funcName(f, node.calls) : undefined);
+    const keep = (f: ProtoField): Step =>
+      watched && node.strings.length < 64 ? withText(this.r.text(f, ATTR_VALUE_CAP), (t) => void node.strings.push([key, t])) : undefined;
+    return this.r.each(value, this.budget, (f) => {
+      if (f.wire !== WIRE_LEN) return;
+      if (f.field === ATTR_VALUE.func) return call(f);
+      if (f.field === ATTR_VALUE.s) return keep(f);
+      if (f.field === ATTR_VALUE.list) {
+        return this.r.each(f, this.budget, (item) => {
+          if (item.wire !== WIRE_LEN) return;
+          if (item.field === ATTR_LIST.func) return call(item);
+          if (item.field === ATTR_LIST.s) return keep(item);
+        });
+      }
+    });
+  }
+
+  /** NameAttrList.name: the function a func-typed attr calls. */
+  private funcName(f: ProtoField, into: string[]): Step {
+    return this.r.each(f, this.budget, (g) => {
+      if (g.field === NAME_ATTR_LIST.name && g.wire === WIRE_LEN) return withText(this.r.text(g, NAME_CAP), (t) => void into.push(t));
+    });
   }
 
   /** TF 2.0–2.4 kept each Keras layer's JSON in SavedUserObject.metadata of the object graph. */
-  private async objectGraph(og: ProtoField): Promise<void> {
+  private objectGraph(og: ProtoField): Step {
     let index = 0;
-    for await (const node of this.fieldsOf(og)) {
-      if (node.field !== OBJECT_GRAPH.nodes || node.wire !== WIRE_LEN) continue;
-      const id = index++;
-      for await (const f of this.fieldsOf(node)) {
-        if (f.field !== SAVED_OBJECT.userObject || f.wire !== WIRE_LEN) continue;
-        let identifier = '';
-        let metadata: ProtoField | undefined;
-        for await (const u of this.fieldsOf(f)) {
-          if (u.wire !== WIRE_LEN) continue;
-          if (u.field === USER_OBJECT.identifier) identifier = await this.r.text(u, NAME_CAP);
-          else if (u.field === USER_OBJECT.metadata) metadata = u;
-        }
-        if (metadata !== undefined && identifier.startsWith(KERAS_PREFIX)) await this.kerasJson(metadata, `object ${id}`);
-      }
-    }
+    return this.r.each(og, this.budget, (node) => {
+      if (node.field !== OBJECT_GRAPH.nodes || node.wire !== WIRE_LEN) return;
+      const where = `object ${index++}`;
+      return this.r.each(node, this.budget, (f) => {
+        if (f.field !== SAVED_OBJECT.userObject || f.wire !== WIRE_LEN) return;
+        const user: { identifier: string; metadata?: ProtoField } = { identifier: '' };
+        const walk = this.r.each(f, this.budget, (u) => {
+          if (u.wire !== WIRE_LEN) return;
+          if (u.field === USER_OBJECT.identifier) return withText(this.r.text(u, NAME_CAP), (t) => (user.identifier = t));
+          if (u.field === USER_OBJECT.metadata) user.metadata = u;
+        });
+        return andThen(walk, () =>
+          user.metadata !== undefined && user.identifier.startsWith(KERAS_PREFIX) ? this.kerasJson(user.metadata, where) : undefined,
+        );
+      });
+    });
   }
 
-  private async kerasJson(f: ProtoField, where: string): Promise<void> {
+  private kerasJson(f: ProtoField, where: string): Step {
     if (f.length > this.ctx.limits.maxMetadataBytes) {
       this.ctx.report('scan-incomplete', `Keras metadata of ${where} is ${f.length} bytes, over the metadata limit; not analysed`, {
         offset: f.offset,
       });
       return;
     }
-    const json = await this.r.text(f, f.length);
-    for (const lambda of checkKerasMetadata(json)) {
-      this.out.report(
-        'savedmodel-keras-lambda',
-        lambda.name,
-        `Keras Lambda layer '${printable(lambda.name)}' (${where}) stores ${lambda.detail}: keras.models.load_model runs it`,
-        f.offset,
-      );
-    }
-  }
-
-  private fieldsOf(f: ProtoField): AsyncGenerator<ProtoField> {
-    return this.r.fields(f.offset, f.offset + f.length, this.budget);
+    return withText(this.r.text(f, f.length), (json) => {
+      for (const lambda of checkKerasMetadata(json)) {
+        this.out.report(
+          'savedmodel-keras-lambda',
+          lambda.name,
+          `Keras Lambda layer '${printable(lambda.name)}' (${printable(where)}) stores ${lambda.detail}: keras.models.load_model runs it`,
+          f.offset,
+        );
+      }
+    });
   }
 }
 

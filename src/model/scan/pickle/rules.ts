@@ -44,6 +44,12 @@ export const PICKLE_RULES = defineRules({
     title: 'Pickle exceeds the walker limits',
     help: 'The symbolic stack, memo or nesting grew beyond the scan limits (a resource-exhaustion pattern), so part of the stream was analysed in a degraded mode.',
   },
+  'pickle-memo-limit': {
+    severity: 'low',
+    impact: 'note',
+    title: 'Pickle memoizes more objects than the walker keeps',
+    help: 'Memory stays bounded: entries past the limit are not kept. Imports are still checked; a name that needed a dropped entry is reported as incomplete.',
+  },
   'pickle-nested': {
     severity: 'low',
     impact: 'note',

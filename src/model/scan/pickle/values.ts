@@ -19,16 +19,20 @@ export type Ref =
 export const OPAQUE: Ref = Object.freeze({ k: 'opaque' });
 export const LONGSTR: Ref = Object.freeze({ k: 'longstr' });
 export const LIST: Ref = Object.freeze({ k: 'list' });
+/** A dict whose contents are not tracked. */
+export const DICT: Ref = Object.freeze({ k: 'dict', entries: null });
+/** A tuple too large to keep. */
+export const BIG_TUPLE: Ref = Object.freeze({ k: 'tuple', items: null });
 
 /** Containers larger than this are kept as opaque: their contents never name a global. */
-export const SMALL_CONTAINER = 64;
+export const SMALL_CONTAINER = 16;
 
 export function isRef(v: Value): v is Ref {
   return typeof v === 'object' && v !== null;
 }
 
 export function tuple(items: Value[]): Ref {
-  return { k: 'tuple', items: items.length <= SMALL_CONTAINER ? items : null };
+  return items.length <= SMALL_CONTAINER ? { k: 'tuple', items } : BIG_TUPLE;
 }
 
 export function globalOf(v: Value): { module: string; name: string } | undefined {

@@ -1,9 +1,10 @@
 import type { ScanLimits } from '../limits.js';
 import { arrayBytesAfterBuild, isArrayWrapper } from './joblib-array.js';
+import { Memo } from './memo.js';
 import { OPCODES, HIGHEST_PROTOCOL, type OpcodeInfo } from './opcodes.js';
 import type { GlobalPolicy } from './policy.js';
 import { decodeLatin1, decodeRawUnicodeEscape, decodeStringRepr, decodeUtf8, parseIntLine, readLong } from './text.js';
-import { LIST, LONGSTR, OPAQUE, isRef, tuple, type Ref, type Value } from './values.js';
+import { BIG_TUPLE, DICT, LIST, LONGSTR, OPAQUE, isRef, tuple, type Ref, type Value } from './values.js';
 
 /** Strings and byte strings up to this size are kept (global names, nested pickles); longer ones are skipped. */
 export const STR_CAP = 64 * 1024;
@@ -47,13 +48,15 @@ export interface WalkSummary {
 
 interface Frame {
   stack: Value[];
-  meta: Value[][];
-  memo: Map<number, Value>;
+  /** Stack heights at each MARK (the unpickler's metastack, as indices into one stack). */
+  marks: number[];
+  memo: Memo;
   opcodes: number;
   /** Set after the first structural error: later stack effects are best-effort. */
   broken: boolean;
   /** Set after a limit was hit: unresolvable names are reported as incomplete, not as attacks. */
   degraded: boolean;
+  memoFull: boolean;
   /** Joblib object arrays are a whole pickle written inline; its result replaces the wrapper. */
   inline: boolean;
   /** Unknown-global findings held until a speculative stream proves to be a pickle. */
@@ -127,7 +130,7 @@ export class PickleWalker {
   /** Ends the stream: reports truncation and returns what was seen. */
   end(): WalkSummary {
     this.run(true);
-    const frame = this.frames.at(-1);
+    const frame = this.frames[this.frames.length - 1];
     if (this.mode === 'skip' || this.mode === 'divert' || this.mode === 'pad') {
       if (this.nested !== undefined) this.finishNested();
       this.truncated(`a payload needs ${this.remaining} more bytes than the stream has`);
@@ -143,7 +146,7 @@ export class PickleWalker {
 
   private truncated(why: string): void {
     this.summary.clean = false;
-    const frame = this.frames.at(-1);
+    const frame = this.frames[this.frames.length - 1];
     if (frame?.speculative ?? this.opts.speculative) return this.trailing();
     this.say('pickle-truncated', `pickle truncated: ${why}`, { offset: this.abs() });
   }
@@ -211,7 +214,7 @@ export class PickleWalker {
 
   private malformed(why: string, offset: number, opcode: string | undefined): void {
     this.summary.clean = false;
-    const frame = this.frames.at(-1);
+    const frame = this.frames[this.frames.length - 1];
     if (frame !== undefined) {
       if (frame.broken) return;
       frame.broken = true;
@@ -235,7 +238,7 @@ export class PickleWalker {
       this.say('pickle-dangerous-global', `imports ${shown}: ${c.why}`, { offset, opcode });
       return;
     }
-    const frame = this.frames.at(-1)!;
+    const frame = this.frames[this.frames.length - 1]!;
     const msg = `imports ${shown}, which is not on the allowlist of known-safe ML globals`;
     if (frame.speculative) frame.pending.push(['pickle-unknown-global', msg, { offset, opcode }]);
     else this.say('pickle-unknown-global', msg, { offset, opcode });
@@ -250,7 +253,7 @@ export class PickleWalker {
     const code = buf[at]!;
     const info = OPCODES[code];
     const offset = this.abs();
-    const frame = this.frames.at(-1)!;
+    const frame = this.frames[this.frames.length - 1]!;
     if (info === undefined) {
       if (frame.speculative && frame.opcodes === 0) return this.trailing(), true;
       this.malformed(`byte 0x${code.toString(16).padStart(2, '0')} is not an opcode`, offset, undefined);
@@ -258,48 +261,33 @@ export class PickleWalker {
       return true;
     }
     const avail = buf.length - at - 1;
-    let argLen = 0;
+    let argLen = FIXED_ARG[code]!;
     let payload = -1;
-    switch (info.arg) {
-      case 'none':
-        break;
-      case 'u1':
-        argLen = 1;
-        break;
-      case 'u2':
-        argLen = 2;
-        break;
-      case 'i4':
-      case 'u4':
-        argLen = 4;
-        break;
-      case 'u8':
-      case 'f8':
-        argLen = 8;
-        break;
-      case 'len1':
-        if (avail < 1) return final ? this.cut() : false;
-        argLen = 1;
-        payload = buf[at + 1]!;
-        break;
-      case 'len4':
-      case 'slen4': {
-        if (avail < 4) return final ? this.cut() : false;
-        argLen = 4;
-        const v = readU32(buf, at + 1);
-        payload = info.arg === 'slen4' && v >= 0x80000000 ? -2 : v;
-        break;
+    if (argLen < 0) {
+      switch (info.arg) {
+        case 'len1':
+          if (avail < 1) return final ? this.cut() : false;
+          argLen = 1;
+          payload = buf[at + 1]!;
+          break;
+        case 'len4':
+        case 'slen4': {
+          if (avail < 4) return final ? this.cut() : false;
+          argLen = 4;
+          const v = readU32(buf, at + 1);
+          payload = info.arg === 'slen4' && v >= 0x80000000 ? -2 : v;
+          break;
+        }
+        case 'len8': {
+          if (avail < 8) return final ? this.cut() : false;
+          argLen = 8;
+          const hi = readU32(buf, at + 5);
+          payload = hi >= 0x200000 ? -2 : hi * 0x100000000 + readU32(buf, at + 1);
+          break;
+        }
+        default:
+          return this.lineOp(info, final);
       }
-      case 'len8': {
-        if (avail < 8) return final ? this.cut() : false;
-        argLen = 8;
-        const hi = readU32(buf, at + 5);
-        payload = hi >= 0x200000 ? -2 : hi * 0x100000000 + readU32(buf, at + 1);
-        break;
-      }
-      case 'line':
-      case 'line2':
-        return this.lineOp(info, final);
     }
     if (avail < argLen) return final ? this.cut() : false;
     if (payload === -2) {
@@ -329,7 +317,7 @@ export class PickleWalker {
       if (buf.length - at > LINE_CAP) return this.badLine(info, offset);
       return final ? this.cut() : false;
     }
-    const frame = this.frames.at(-1)!;
+    const frame = this.frames[this.frames.length - 1]!;
     if (info.arg === 'line2') {
       const nl2 = indexOfNewline(buf, nl1 + 1);
       if (nl2 < 0) {
@@ -405,7 +393,7 @@ export class PickleWalker {
     const buf = this.buf;
     const start = this.pos + 1 + argLen;
     const have = buf.length - start;
-    const frame = this.frames.at(-1)!;
+    const frame = this.frames[this.frames.length - 1]!;
     const isText = info.name === 'BINUNICODE' || info.name === 'SHORT_BINUNICODE' || info.name === 'BINUNICODE8';
     const isLong = info.name === 'LONG1' || info.name === 'LONG4';
     if (len <= STR_CAP) {
@@ -496,22 +484,27 @@ export class PickleWalker {
   // ---- stack machine ----
 
   private pop(frame: Frame, offset: number, opcode: string): Value {
-    const v = frame.stack.pop();
-    if (v !== undefined) return v;
+    const marks = frame.marks;
+    if (frame.stack.length > (marks.length === 0 ? 0 : marks[marks.length - 1]!)) return frame.stack.pop()!;
     this.malformed(`${opcode} pops from an empty stack`, offset, opcode);
     return OPAQUE;
   }
 
+  /** Items above the last MARK, removed from the stack (TUPLE, DICT, OBJ …). */
   private popMark(frame: Frame, offset: number, opcode: string): Value[] {
-    const items = frame.stack;
-    const prev = frame.meta.pop();
-    if (prev === undefined) {
-      this.malformed(`${opcode} has no MARK`, offset, opcode);
-      frame.stack = [];
-      return items;
-    }
-    frame.stack = prev;
+    const m = frame.marks.pop();
+    if (m === undefined) this.malformed(`${opcode} has no MARK`, offset, opcode);
+    const at = m ?? 0;
+    const items = frame.stack.slice(at);
+    frame.stack.length = at;
     return items;
+  }
+
+  /** Like popMark when the items are not needed (APPENDS, POP_MARK …): no allocation. */
+  private dropMark(frame: Frame, offset: number, opcode: string): void {
+    const m = frame.marks.pop();
+    if (m === undefined) this.malformed(`${opcode} has no MARK`, offset, opcode);
+    frame.stack.length = m ?? 0;
   }
 
   private get(frame: Frame, idx: number, offset: number, opcode: string): void {
@@ -523,8 +516,17 @@ export class PickleWalker {
   private put(frame: Frame, idx: number, offset: number, opcode: string): void {
     const top = frame.stack.at(-1);
     if (top === undefined) return this.malformed(`${opcode} with an empty stack`, offset, opcode);
-    if (frame.memo.size >= this.opts.limits.maxPickleMemo && !frame.memo.has(idx)) return this.limit(frame, 'memo', offset);
-    frame.memo.set(idx, top);
+    if (frame.memo.size >= this.opts.limits.maxPickleMemo && !frame.memo.has(idx)) {
+      // Not an alarm by itself: GLOBAL names are still checked, and a STACK_GLOBAL that needed a dropped entry is
+      // reported as incomplete (see dynamicGlobal). Memory stays bounded by the limit.
+      if (!frame.memoFull) {
+        frame.memoFull = true;
+        frame.degraded = true;
+        this.say('pickle-memo-limit', `pickle memoizes more than ${this.opts.limits.maxPickleMemo} objects; later entries were not kept`, { offset });
+      }
+      return;
+    }
+    frame.memo.set(idx, slim(top));
   }
 
   private limit(frame: Frame, what: string, offset: number): void {
@@ -540,24 +542,27 @@ export class PickleWalker {
     const name = info.name;
     switch (code) {
       case 0x28: // MARK
-        frame.meta.push(frame.stack);
-        frame.stack = [];
-        if (frame.meta.length > this.opts.limits.maxPickleStack) {
+        frame.marks.push(s.length);
+        if (frame.marks.length > this.opts.limits.maxPickleStack) {
           this.limit(frame, 'mark depth', offset);
-          frame.meta.length = 0;
+          frame.marks.length = 0;
         }
         return;
       case 0x2e: // STOP
         return this.stop(frame, this.pop(frame, offset, name));
-      case 0x30: // POP
-        this.pop(frame, offset, name);
+      case 0x30: // POP: with nothing above the last MARK, CPython's load_pop pops the mark itself.
+        if (frame.marks.length > 0 && s.length === frame.marks[frame.marks.length - 1]) frame.marks.pop();
+        else this.pop(frame, offset, name);
         return;
       case 0x31: // POP_MARK
-        this.popMark(frame, offset, name);
+        this.dropMark(frame, offset, name);
         return;
-      case 0x32: // DUP
-        s.push(s.length > 0 ? s[s.length - 1]! : this.pop(frame, offset, name));
+      case 0x32: {
+        // DUP
+        const v = this.pop(frame, offset, name);
+        s.push(v, v);
         break;
+      }
       case 0x4a: // BININT
         s.push(readI32(buf, arg));
         break;
@@ -589,23 +594,24 @@ export class PickleWalker {
       case 0x64: {
         // DICT
         const items = this.popMark(frame, offset, name);
-        frame.stack.push(dictOf(items));
+        const under = frame.stack.at(-1);
+        frame.stack.push(under !== undefined && isArrayWrapper(under) ? dictOf(items) : DICT);
         break;
       }
-      case 0x7d: // EMPTY_DICT
-        s.push({ k: 'dict', entries: new Map() });
+      case 0x7d: // EMPTY_DICT: contents are kept only for a joblib wrapper's state (the object it will BUILD)
+        s.push(s.length > 0 && isArrayWrapper(s[s.length - 1]!) ? { k: 'dict', entries: new Map() } : DICT);
         break;
       case 0x65: // APPENDS
       case 0x90: // ADDITEMS
-        this.popMark(frame, offset, name);
+        this.dropMark(frame, offset, name);
         return;
       case 0x68: // BINGET
         return this.get(frame, buf[arg]!, offset, name);
       case 0x6a: // LONG_BINGET
         return this.get(frame, readU32(buf, arg), offset, name);
       case 0x6c: // LIST
-        this.popMark(frame, offset, name);
-        frame.stack.push(LIST);
+        this.dropMark(frame, offset, name);
+        s.push(LIST);
         break;
       case 0x5d: // EMPTY_LIST
         s.push(LIST);
@@ -704,8 +710,8 @@ export class PickleWalker {
         s.push(OPAQUE);
         break;
       case 0x91: // FROZENSET
-        this.popMark(frame, offset, name);
-        frame.stack.push(OPAQUE);
+        this.dropMark(frame, offset, name);
+        s.push(OPAQUE);
         break;
       case 0x93: {
         // STACK_GLOBAL
@@ -788,7 +794,7 @@ export class PickleWalker {
     frame.pending.length = 0;
     if (frame.inline) {
       this.frames.pop();
-      this.frames.at(-1)!.stack.push(OPAQUE);
+      this.frames[this.frames.length - 1]!.stack.push(OPAQUE);
       return;
     }
     this.summary.pickles++;
@@ -800,8 +806,32 @@ export class PickleWalker {
   }
 }
 
+/**
+ * What the memo keeps of a value: everything that can name a global or size a joblib array (strings, globals,
+ * call results, small all-primitive tuples); floats and tuples of other things become opaque, which keeps memory
+ * per memoized object at about one pointer in pickles of millions of objects.
+ */
+function slim(v: Value): Value {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : OPAQUE;
+  if (typeof v === 'string') return v.length <= 1024 ? v : LONGSTR;
+  if (!isRef(v) || v.k !== 'tuple' || v.items === null) return v;
+  if (v.items.length > 8) return BIG_TUPLE;
+  for (const x of v.items) if (!(x === null || typeof x === 'boolean' || typeof x === 'string' || (typeof x === 'number' && Number.isInteger(x)))) return BIG_TUPLE;
+  return v;
+}
+
+/** Fixed argument length by opcode byte; -1 for length-prefixed and line arguments. */
+const FIXED_ARG: Int8Array = (() => {
+  const t = new Int8Array(256).fill(-1);
+  const len: Partial<Record<string, number>> = { none: 0, u1: 1, u2: 2, i4: 4, u4: 4, u8: 8, f8: 8 };
+  OPCODES.forEach((o, i) => {
+    if (o !== undefined && len[o.arg] !== undefined) t[i] = len[o.arg]!;
+  });
+  return t;
+})();
+
 function newFrame(speculative: boolean, inline: boolean): Frame {
-  return { stack: [], meta: [], memo: new Map(), opcodes: 0, broken: false, degraded: false, inline, pending: [], speculative };
+  return { stack: [], marks: [], memo: new Memo(), opcodes: 0, broken: false, degraded: false, memoFull: false, inline, pending: [], speculative };
 }
 
 function dictOf(items: Value[]): Ref {
@@ -810,13 +840,11 @@ function dictOf(items: Value[]): Ref {
   return d;
 }
 
+/** Tracked dicts (joblib wrapper state) keep up to 64 string-keyed entries; past that they become opaque. */
 function setItem(d: Value | undefined, k: Value, v: Value): void {
-  if (!isRef(d!) || d === undefined || d.k !== 'dict' || d.entries === null) return;
-  if (typeof k !== 'string' || d.entries.size >= 64) {
-    d.entries = d.entries.size >= 64 ? null : d.entries;
-    return;
-  }
-  d.entries.set(k, v);
+  if (d === undefined || !isRef(d) || d.k !== 'dict' || d.entries === null || typeof k !== 'string') return;
+  if (d.entries.size >= 64) d.entries = null;
+  else d.entries.set(k, v);
 }
 
 function describe(v: Value): string {

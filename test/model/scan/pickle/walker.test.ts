@@ -188,11 +188,21 @@ describe('PickleWalker', () => {
     expect(found).toEqual([]);
   });
 
-  it('applies the memo-size limit and degrades instead of growing', () => {
+  it('stops growing the memo at its limit, and reports names that needed a dropped entry as incomplete', () => {
     const a = asm().proto(4);
     for (let i = 0; i < 50; i++) a.none().memoize().pop();
-    const { rules } = walk(a.none().stop().bytesOut(), 7, { maxPickleMemo: 10 });
-    expect(rules).toEqual(['pickle-resource-limit']);
+    expect(walk(a.none().stop().bytesOut(), 7, { maxPickleMemo: 10 }).rules).toEqual(['pickle-memo-limit']);
+    const b = asm().proto(4);
+    for (let i = 0; i < 20; i++) b.none().memoize().pop();
+    b.str('os').memoize().str('system').memoize().stackGlobal().pop().binget(20).binget(21).stackGlobal().none().stop();
+    const r = walk(b.bytesOut(), 7, { maxPickleMemo: 10 });
+    expect(r.rules).toEqual(['pickle-dangerous-global', 'pickle-memo-limit', 'scan-incomplete']);
+  });
+
+  it('bounds the MARK depth', () => {
+    const a = asm().proto(4);
+    for (let i = 0; i < 30; i++) a.mark();
+    expect(walk(a.none().stop().bytesOut(), 7, { maxPickleStack: 10 }).rules).toEqual(['pickle-resource-limit']);
   });
 
   it('reports an unknown class as suspicious, and only once', () => {

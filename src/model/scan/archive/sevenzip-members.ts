@@ -1,0 +1,159 @@
+import { BufferBlob, type Blob } from '../blob.js';
+import type { ScanContext } from '../context.js';
+import { crc32 } from './lzma-crc.js';
+import { LzmaError } from './lzma-error.js';
+import { DEFAULT_MAX_DICT_BYTES } from './lzma.js';
+import { coderName, folderOutput } from './sevenzip-coders.js';
+import type { Entry, Folder } from './sevenzip-header.js';
+import { symlinkEscapes } from './sevenzip-paths.js';
+
+/** Symlink targets are paths; longer "targets" are not read. */
+export const MAX_LINK_TARGET = 4096;
+
+/** Unix mode in the high 16 bits (7-Zip sets 0x8000, FILE_ATTRIBUTE_UNIX_EXTENSION), or a Windows reparse point. */
+export function isSymlink(e: Entry): boolean {
+  if (e.attrib === undefined) return false;
+  if (e.attrib & 0x8000 && ((e.attrib >>> 16) & 0o170000) === 0o120000) return true;
+  return (e.attrib & 0x400) !== 0;
+}
+
+/** Splits a folder's output into its sub-streams, keeping the bytes of the wanted ones. */
+class Splitter {
+  private idx = -1;
+  private left = 0;
+  private buf: Uint8Array | undefined;
+  private fill = 0;
+
+  constructor(
+    private readonly sizes: number[],
+    private readonly wanted: (index: number) => boolean,
+  ) {
+    this.open(0);
+  }
+
+  /** Index of the sub-stream being filled (sizes.length once all are complete). */
+  get position(): number {
+    return this.idx;
+  }
+
+  private open(i: number): void {
+    this.idx = i;
+    this.left = this.sizes[i] ?? 0;
+    this.buf = i < this.sizes.length && this.wanted(i) ? new Uint8Array(this.left) : undefined;
+    this.fill = 0;
+  }
+
+  /** Feeds decoded bytes; returns the wanted sub-streams this chunk completed, and how many bytes were surplus. */
+  feed(chunk: Uint8Array): { done: { index: number; bytes: Uint8Array }[]; surplus: number } {
+    const done: { index: number; bytes: Uint8Array }[] = [];
+    let p = 0;
+    for (;;) {
+      while (this.idx < this.sizes.length && this.left === 0) {
+        if (this.buf !== undefined) done.push({ index: this.idx, bytes: this.buf });
+        this.open(this.idx + 1);
+      }
+      if (p >= chunk.length || this.idx >= this.sizes.length) break;
+      const n = Math.min(this.left, chunk.length - p);
+      this.buf?.set(chunk.subarray(p, p + n), this.fill);
+      this.fill += n;
+      this.left -= n;
+      p += n;
+    }
+    return { done, surplus: chunk.length - p };
+  }
+}
+
+export interface FolderJob {
+  index: number;
+  folder: Folder;
+  packOffset: number;
+  packSize: number;
+  /** Entries of this folder by sub-stream index. */
+  members: Map<number, Entry>;
+  /** Sub-stream indices whose bytes are needed (scanned members and symlink targets). */
+  wanted: Set<number>;
+}
+
+export type FolderResult = 'done' | 'budget-spent';
+
+/**
+ * Decodes one folder once, front to back (a solid folder holds many files), and hands each wanted member to
+ * format detection as it completes. Stops as soon as the last wanted member is complete.
+ */
+export async function scanFolder(blob: Blob, job: FolderJob, ctx: ScanContext): Promise<FolderResult> {
+  const { folder } = job;
+  const last = Math.max(...job.wanted);
+  const splitter = new Splitter(folder.subSizes, (i) => job.wanted.has(i));
+  const output = folderOutput(blob, job.packOffset, job.packSize, folder, { maxDictBytes: dictLimit(ctx) });
+  let produced = 0;
+  try {
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await output.next();
+      } catch (err) {
+        reportDecodeError(err, job, ctx, produced);
+        return 'done';
+      }
+      if (next.done) break;
+      const chunk = next.value;
+      produced += chunk.length;
+      if (!ctx.spend(chunk.length)) {
+        ctx.report('sevenzip-bomb', `decoding folder ${job.index} spent the decompression budget of ${ctx.limits.maxTotalInflated} bytes; the rest of the archive was not analysed`, { offset: job.packOffset });
+        return 'budget-spent';
+      }
+      const { done, surplus } = splitter.feed(chunk);
+      for (const d of done) await handleMember(job.members.get(d.index)!, d.bytes, ctx);
+      if (surplus > 0) {
+        ctx.report('sevenzip-corrupt', `folder ${job.index} decodes to more than its declared ${folder.unpackSize} bytes`, { offset: job.packOffset });
+        return 'done';
+      }
+      if (splitter.position > last) return 'done';
+    }
+    if (produced < folder.unpackSize) {
+      ctx.report('sevenzip-corrupt', `folder ${job.index} ends after ${produced} of its declared ${folder.unpackSize} bytes; members after that point were not analysed`, { offset: job.packOffset });
+    }
+    return 'done';
+  } finally {
+    await output.return(undefined);
+  }
+}
+
+/** The decoders' window cap: 64 MiB (7-Zip's ultra preset), or the in-memory member limit if that is larger. */
+export function dictLimit(ctx: ScanContext): number {
+  return Math.max(DEFAULT_MAX_DICT_BYTES, ctx.limits.maxInMemoryBytes);
+}
+
+function reportDecodeError(err: unknown, job: FolderJob, ctx: ScanContext, produced: number): void {
+  const method = job.folder.coders.map((c) => coderName(c.id)).join(' + ');
+  const why = err instanceof Error ? err.message : String(err);
+  const first = job.members.get(Math.min(...job.members.keys()))?.name ?? '?';
+  const what = `folder ${job.index} (${method}, ${job.members.size} member(s) from '${first}')`;
+  if (err instanceof LzmaError && err.reason === 'limit') {
+    ctx.report('scan-incomplete', `${what} was not decoded: ${why}`, { offset: job.packOffset });
+  } else {
+    ctx.report('sevenzip-corrupt', `${what} does not decode after ${produced} bytes: ${why}; its remaining members were not analysed`, { offset: job.packOffset });
+  }
+}
+
+async function handleMember(e: Entry, bytes: Uint8Array, ctx: ScanContext): Promise<void> {
+  if (e.crc !== undefined && crc32(bytes) !== e.crc) {
+    ctx.child(e.name).report('sevenzip-corrupt', `CRC32 of the decoded member does not match the archive's; it was scanned as decoded`);
+  }
+  if (isSymlink(e)) {
+    const target = new TextDecoder('utf-8').decode(bytes);
+    reportSymlink(e, target, ctx);
+    return;
+  }
+  await ctx.scanMember(e.name, new BufferBlob(bytes));
+}
+
+export function reportSymlink(e: Entry, target: string | undefined, ctx: ScanContext): void {
+  const c = ctx.child(e.name);
+  if (target !== undefined && symlinkEscapes(e.name, target)) {
+    c.report('sevenzip-symlink-escape', `symbolic link points to '${target}', outside the extraction folder`);
+  } else {
+    const to = target === undefined ? 'a target that could not be read' : `'${target}'`;
+    c.report('sevenzip-symlink', `symbolic link to ${to}`);
+  }
+}
