@@ -4,6 +4,7 @@
  * map on the CRC register, and crc(zeros) = shift_n(0xffffffff) ^ 0xffffffff.
  */
 export function crc32OfZeros(n: number): number {
+  if (n <= 0) return 0;
   return combine(0xffffffff, 0xffffffff, n);
 }
 

@@ -36,11 +36,15 @@ export function reachable(service: Service): Promise<boolean> {
  */
 export async function describeWithService(service: Service, name: string, body: () => void): Promise<void> {
   const ok = await reachable(service);
-  if (ok) return describe(name, body);
+  if (ok) {
+    describe(name, body);
+    return;
+  }
   if (inCi) {
-    return describe(name, () => {
+    describe(name, () => {
       throw new Error(`${service} is required with CI=true but ${SERVICE_URLS[service]} is not reachable`);
     });
+    return;
   }
   console.warn(`skipping "${name}": ${service} is not reachable at ${SERVICE_URLS[service]} (start it, or set PALISADE_TEST_${service.toUpperCase()}_URL)`);
   describe.skip(name, body);

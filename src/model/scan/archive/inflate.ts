@@ -1,4 +1,4 @@
-import { Readable, type Duplex } from 'node:stream';
+import { PassThrough, Readable, type Duplex } from 'node:stream';
 import { createGunzip, createInflate, createInflateRaw, inflateRawSync } from 'node:zlib';
 import unbzip2 from 'unbzip2-stream';
 import { chunksOf, type Blob } from '../blob.js';
@@ -32,7 +32,9 @@ export async function* decompress(kind: Compression, blob: Blob, maxOut: number)
   const transform = makeTransform(kind);
   const source = Readable.from(chunksOf(blob));
   source.on('error', (err) => transform.destroy(err));
-  const piped = source.pipe(transform);
+  // unbzip2-stream is an old-style `through` stream without async iteration; a PassThrough gives it one.
+  const piped = kind === 'bzip2' ? source.pipe(transform).pipe(new PassThrough()) : source.pipe(transform);
+  transform.on('error', (err) => piped.destroy(err));
   try {
     for await (const chunk of piped as AsyncIterable<Uint8Array>) yield count(chunk);
   } finally {

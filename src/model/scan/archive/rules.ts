@@ -45,10 +45,16 @@ export const ARCHIVE_RULES = defineRules({
     help: 'Readers disagree on malformed archives, and attackers use that to show a scanner one thing and a loader another. The readable parts were scanned.',
   },
   'zip-name-mismatch': {
-    severity: 'high',
-    impact: 'unsafe',
+    severity: 'medium',
+    impact: 'suspicious',
     title: 'Zip member has different names in its local header and the central directory',
     help: 'Python zipfile rejects the member while PyTorch loads it by its directory name, the trick of CVE-2025-1944. Legitimate writers never do this.',
+  },
+  'zip-crc-mismatch': {
+    severity: 'medium',
+    impact: 'suspicious',
+    title: 'Zip member does not match its CRC',
+    help: 'Python zipfile refuses the member while PyTorch reads it anyway (CVE-2025-10156): a way to blind scanners. It was scanned as PyTorch reads it.',
   },
   'zip-duplicate-name': {
     severity: 'medium',

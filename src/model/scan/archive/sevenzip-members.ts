@@ -61,6 +61,12 @@ class Splitter {
     }
     return { done, surplus: chunk.length - p };
   }
+
+  /** The wanted sub-stream being filled when the data stopped, with the bytes it got (what an extractor leaves). */
+  partial(): { index: number; bytes: Uint8Array } | undefined {
+    if (this.buf === undefined || this.fill === 0) return undefined;
+    return { index: this.idx, bytes: this.buf.subarray(0, this.fill) };
+  }
 }
 
 export interface FolderJob {
@@ -82,7 +88,8 @@ export type FolderResult = 'done' | 'budget-spent';
  */
 export async function scanFolder(blob: Blob, job: FolderJob, ctx: ScanContext): Promise<FolderResult> {
   const { folder } = job;
-  const last = Math.max(...job.wanted);
+  let last = 0;
+  for (const i of job.wanted) last = Math.max(last, i);
   const splitter = new Splitter(folder.subSizes, (i) => job.wanted.has(i));
   const output = folderOutput(blob, job.packOffset, job.packSize, folder, { maxDictBytes: dictLimit(ctx) });
   let produced = 0;
@@ -93,6 +100,7 @@ export async function scanFolder(blob: Blob, job: FolderJob, ctx: ScanContext): 
         next = await output.next();
       } catch (err) {
         reportDecodeError(err, job, ctx, produced);
+        await scanPartial(splitter, job, ctx);
         return 'done';
       }
       if (next.done) break;
@@ -111,7 +119,8 @@ export async function scanFolder(blob: Blob, job: FolderJob, ctx: ScanContext): 
       if (splitter.position > last) return 'done';
     }
     if (produced < folder.unpackSize) {
-      ctx.report('sevenzip-corrupt', `folder ${job.index} ends after ${produced} of its declared ${folder.unpackSize} bytes; members after that point were not analysed`, { offset: job.packOffset });
+      ctx.report('sevenzip-corrupt', `folder ${job.index} ends after ${produced} of its declared ${folder.unpackSize} bytes; a member cut short was scanned as far as it goes, later ones were not analysed`, { offset: job.packOffset });
+      await scanPartial(splitter, job, ctx);
     }
     return 'done';
   } finally {
@@ -127,17 +136,26 @@ export function dictLimit(ctx: ScanContext): number {
 function reportDecodeError(err: unknown, job: FolderJob, ctx: ScanContext, produced: number): void {
   const method = job.folder.coders.map((c) => coderName(c.id)).join(' + ');
   const why = err instanceof Error ? err.message : String(err);
-  const first = job.members.get(Math.min(...job.members.keys()))?.name ?? '?';
+  const first = job.members.values().next().value?.name ?? '?';
   const what = `folder ${job.index} (${method}, ${job.members.size} member(s) from '${first}')`;
   if (err instanceof LzmaError && err.reason === 'limit') {
     ctx.report('scan-incomplete', `${what} was not decoded: ${why}`, { offset: job.packOffset });
   } else {
-    ctx.report('sevenzip-corrupt', `${what} does not decode after ${produced} bytes: ${why}; its remaining members were not analysed`, { offset: job.packOffset });
+    ctx.report('sevenzip-corrupt', `${what} does not decode after ${produced} bytes: ${why}; a member cut short was scanned as far as it goes, later ones were not analysed`, { offset: job.packOffset });
   }
 }
 
-async function handleMember(e: Entry, bytes: Uint8Array, ctx: ScanContext): Promise<void> {
-  if (e.crc !== undefined && crc32(bytes) !== e.crc) {
+/**
+ * A member cut short by damaged data is still scanned: extractors leave the partial file behind, and a pickle
+ * runs its payload before it reaches the damage (the "broken pickle" half of nullifAI).
+ */
+async function scanPartial(splitter: Splitter, job: FolderJob, ctx: ScanContext): Promise<void> {
+  const part = splitter.partial();
+  if (part !== undefined) await handleMember(job.members.get(part.index)!, part.bytes, ctx, true);
+}
+
+async function handleMember(e: Entry, bytes: Uint8Array, ctx: ScanContext, partial = false): Promise<void> {
+  if (!partial && e.crc !== undefined && crc32(bytes) !== e.crc) {
     ctx.child(e.name).report('sevenzip-corrupt', `CRC32 of the decoded member does not match the archive's; it was scanned as decoded`);
   }
   if (isSymlink(e)) {

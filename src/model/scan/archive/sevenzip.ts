@@ -122,21 +122,23 @@ async function decodeHeader(blob: Blob, info: StreamsInfo, ctx: ScanContext): Pr
   const offset = packOffsets(info)[folder.firstPackStream]!;
   const packSize = info.packSizes[folder.firstPackStream]!;
   if (offset + packSize > blob.size) throw new SevenZipError(`encoded header data (${packSize} bytes at offset ${offset}) runs past the end of the file`, offset);
-  const out = new Uint8Array(folder.unpackSize);
+  // Collected as it decodes, not allocated up front: a tiny file may declare a header of maxMetadataBytes.
+  const parts: Uint8Array[] = [];
   let fill = 0;
   try {
     for await (const chunk of folderOutput(blob, offset, packSize, folder, { maxDictBytes: dictLimit(ctx) })) {
-      if (fill + chunk.length > out.length) throw new SevenZipError('encoded header decodes to more than its declared size', offset);
-      ctx.spend(chunk.length);
-      out.set(chunk, fill);
       fill += chunk.length;
+      if (fill > folder.unpackSize) throw new SevenZipError('encoded header decodes to more than its declared size', offset);
+      ctx.spend(chunk.length);
+      parts.push(chunk);
     }
   } catch (err) {
     if (err instanceof SevenZipError) throw err;
     if (err instanceof LzmaError && err.reason === 'limit') throw new SevenZipLimitError(`the encoded 7z header cannot be decoded: ${err.message}`);
     throw new SevenZipError(`encoded header does not decode: ${err instanceof Error ? err.message : String(err)}`, offset);
   }
-  if (fill !== out.length) throw new SevenZipError(`encoded header decodes to ${fill} of its declared ${out.length} bytes`, offset);
+  if (fill !== folder.unpackSize) throw new SevenZipError(`encoded header decodes to ${fill} of its declared ${folder.unpackSize} bytes`, offset);
+  const out = Buffer.concat(parts, fill);
   if (folder.crc !== undefined && crc32(out) !== folder.crc) throw new SevenZipError('encoded header CRC32 mismatch', offset);
   return out;
 }

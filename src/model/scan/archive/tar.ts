@@ -3,6 +3,7 @@ import type { ScanContext } from '../context.js';
 import { isTarHeader, parseOctal } from '../detect.js';
 import type { ScanFormat } from '../types.js';
 import { escapingPath } from './member-path.js';
+import { scanTorchLegacyTar, type TarMember } from './torch-legacy-tar.js';
 
 /** Members of torch's pre-1.6 tar layout (torch/serialization.py `_legacy_load`). */
 const TORCH_TAR = ['sys_info', 'pickle', 'storages', 'tensors'];
@@ -12,7 +13,7 @@ const TORCH_TAR = ['sys_info', 'pickle', 'storages', 'tensors'];
  * format detection as a window of the archive (no copy), and reporting traversal names and links.
  */
 export async function scanTar(blob: Blob, ctx: ScanContext): Promise<ScanFormat> {
-  const names: string[] = [];
+  const files: TarMember[] = [];
   let pos = 0;
   let longName: string | undefined;
   let members = 0;
@@ -55,10 +56,15 @@ export async function scanTar(blob: Blob, ctx: ScanContext): Promise<ScanFormat>
       continue;
     }
     if (type !== '0' && type !== '\0' && type !== '7') continue;
-    names.push(name.replace(/^\.\//, ''));
-    await ctx.scanMember(name, new SliceBlob(blob, dataAt, size));
+    files.push({ name, data: new SliceBlob(blob, dataAt, size) });
   }
-  return TORCH_TAR.every((n) => names.includes(n)) ? 'pytorch-legacy-tar' : 'tar';
+  const byName = new Map(files.map((f) => [f.name.replace(/^\.\//, ''), f]));
+  if (TORCH_TAR.every((n) => byName.has(n))) {
+    await scanTorchLegacyTar(byName, files, ctx);
+    return 'pytorch-legacy-tar';
+  }
+  for (const f of files) await ctx.scanMember(f.name, f.data);
+  return 'tar';
 }
 
 function headerName(h: Uint8Array): string {

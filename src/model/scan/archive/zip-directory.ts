@@ -11,6 +11,7 @@ export interface ZipEntry {
   name: string;
   flags: number;
   method: number;
+  crc32: number;
   compressedSize: number;
   size: number;
   /** Offset of the local header, already corrected for bytes before the archive. */
@@ -110,6 +111,7 @@ export async function readZipDirectory(blob: Blob, maxEntries: number): Promise<
       name: decodeName(nameBytes, (flags & 0x800) !== 0),
       flags,
       method: u16(cd, p + 10),
+      crc32: u32(cd, p + 16),
       compressedSize,
       size,
       localOffset: localOffset + prefix,

@@ -1,6 +1,7 @@
+import { crc32 } from 'node:zlib';
 import { BufferBlob, SliceBlob, type Blob } from '../blob.js';
 import type { ScanContext } from '../context.js';
-import { scanKerasConfig } from '../formats/keras.js';
+import { scanKerasConfigDeep } from '../formats/keras.js';
 import { pickleFormat, walkPickleStream } from '../pickle/scan-pickle.js';
 import { looksLikePickle } from '../pickle/sniff.js';
 import type { ScanFormat } from '../types.js';
@@ -53,7 +54,6 @@ function checkStructure(entries: ZipEntry[], fileSize: number, ctx: ScanContext)
   for (const e of entries) {
     const esc = escapingPath(e.name);
     if (esc !== undefined) ctx.report('archive-path-traversal', `zip member '${e.name}' ${esc}`, { member: join(ctx, e.name) });
-    if (isZipSymlink(e.madeBy, e.externalAttrs)) ctx.report('archive-symlink', `zip member '${e.name}' is a symbolic link`, { member: join(ctx, e.name) });
     if (seen.has(e.name)) ctx.report('zip-duplicate-name', `zip has more than one member named '${e.name}'`, { member: join(ctx, e.name) });
     seen.add(e.name);
     if (e.method !== STORED && e.size > 1 << 20 && e.size > e.compressedSize * ctx.limits.maxCompressionRatio) {
@@ -101,9 +101,17 @@ async function scanEntry(blob: Blob, entry: ZipEntry, ctx: ScanContext, keras: b
   if (encrypted) {
     ctx.report('archive-encrypted', `zip member '${entry.name}' has the encrypted flag on stored data; scanned as plain data, as PyTorch reads it`, { member });
   }
+  if (isZipSymlink(entry.madeBy, entry.externalAttrs)) return symlink(entry, entry.method === STORED ? await data.read(0, 4096) : new Uint8Array(0), ctx);
   if (entry.method === STORED) {
     if (keras && entry.name === 'config.json') return scanKerasJson(data, ctx.child(entry.name));
-    await ctx.scanMember(entry.name, data);
+    if (data.size > ctx.limits.maxInMemoryBytes) {
+      await ctx.scanMember(entry.name, data);
+      return;
+    }
+    // Small enough to hold: read it once, check its CRC (which torch ignores and zipfile enforces), scan it.
+    const bytes = await data.read(0, data.size);
+    checkCrc(entry, bytes, ctx);
+    await ctx.scanMember(entry.name, new BufferBlob(bytes));
     return;
   }
   if (entry.method !== DEFLATED) {
@@ -113,12 +121,28 @@ async function scanEntry(blob: Blob, entry: ZipEntry, ctx: ScanContext, keras: b
   await scanDeflated(data, entry, ctx, keras);
 }
 
+function checkCrc(entry: ZipEntry, bytes: Uint8Array, ctx: ScanContext): void {
+  if (crc32(bytes) !== entry.crc32) {
+    ctx.report('zip-crc-mismatch', `zip member '${entry.name}' does not match its CRC-32; scanned anyway, as PyTorch reads it`, { member: join(ctx, entry.name) });
+  }
+}
+
+/** A link's target is its data; one that points outside the archive's folder is reported as traversal. */
+function symlink(entry: ZipEntry, target: Uint8Array, ctx: ScanContext): void {
+  const to = new TextDecoder().decode(target);
+  const member = join(ctx, entry.name);
+  const base = entry.name.split('/').slice(0, -1).join('/');
+  const escape = escapingPath(to) ?? escapingPath(base === '' ? to : `${base}/${to}`);
+  if (escape !== undefined) ctx.report('archive-path-traversal', `zip member '${entry.name}' is a symbolic link to '${to}', which ${escape}`, { member });
+  else ctx.report('archive-symlink', `zip member '${entry.name}' is a symbolic link to '${to}'`, { member });
+}
+
 async function scanKerasJson(data: Blob, ctx: ScanContext): Promise<void> {
   if (data.size > ctx.limits.maxMetadataBytes) {
     ctx.report('scan-incomplete', `Keras config.json is ${data.size} bytes, over the metadata limit; not analysed`);
     return;
   }
-  scanKerasConfig(await data.read(0, data.size), ctx);
+  await scanKerasConfigDeep(await data.read(0, data.size), ctx);
 }
 
 async function scanDeflated(data: Blob, entry: ZipEntry, ctx: ScanContext, keras: boolean): Promise<void> {
@@ -128,7 +152,8 @@ async function scanDeflated(data: Blob, entry: ZipEntry, ctx: ScanContext, keras
     if (entry.compressedSize <= limit && entry.size <= limit) {
       const bytes = inflateRawBounded(await data.read(0, data.size), limit);
       if (!ctx.spend(bytes.length)) throw new BombError(ctx.limits.maxTotalInflated);
-      if (keras && entry.name === 'config.json') return scanKerasConfig(bytes, ctx.child(entry.name));
+      checkCrc(entry, bytes, ctx);
+      if (keras && entry.name === 'config.json') return scanKerasConfigDeep(bytes, ctx.child(entry.name));
       await ctx.scanMember(entry.name, new BufferBlob(bytes));
       return;
     }

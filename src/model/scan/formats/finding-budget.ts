@@ -13,7 +13,8 @@ export class FindingBudget {
   private readonly counts = new Map<string, number>();
   private readonly firstOffset = new Map<string, number | undefined>();
 
-  constructor(private readonly ctx: ScanContext) {}
+  /** `sink` is the scan context, or anything else that takes reports (a buffer, to hold findings back). */
+  constructor(private readonly ctx: Pick<ScanContext, 'report'>) {}
 
   report(rule: string, message: string, location: FindingLocation = {}): void {
     const n = (this.counts.get(rule) ?? 0) + 1;

@@ -23,10 +23,13 @@ const PY_DUNDERS = new Set([
   'getstate', 'class_getitem', 'instancecheck', 'subclasscheck', 'dir', 'sizeof', 'hash',
 ]);
 
-/** Identifiers with no use in a chat template but a central one in sandbox escapes (Jinja's own unsafe list included). */
+/**
+ * Identifiers with no use in a chat template but a central one in sandbox escapes: process and eval APIs, and the
+ * internals Jinja's own sandbox refuses (`jinja2.sandbox.UNSAFE_*_ATTRIBUTES`, `mro`).
+ */
 const DANGEROUS_NAMES = new Set([
-  'eval', 'exec', 'execfile', 'compile', 'popen', 'subprocess', 'getattr', 'setattr', 'delattr', 'globals',
-  'locals', 'vars', 'builtins', 'mro', 'func_globals', 'func_code', 'func_closure', 'im_func', 'im_class',
+  'eval', 'exec', 'execfile', 'popen', 'subprocess', 'getattr', 'setattr', 'delattr', 'globals',
+  'builtins', 'mro', 'func_globals', 'func_code', 'func_closure', 'im_func', 'im_class',
   'gi_frame', 'gi_code', 'cr_frame', 'cr_code', 'ag_frame', 'ag_code', 'tb_frame', 'f_globals', 'f_builtins',
   'f_locals', 'f_back', 'co_code',
 ]);
@@ -51,6 +54,12 @@ const STRING_FILTERS = new Set([
 
 /** Names after which `[` opens a list literal, not a subscript. */
 const KEYWORDS = new Set(['in', 'not', 'and', 'or', 'is', 'if', 'else', 'elif', 'for', 'set', 'return', 'with', 'import', 'from', 'as', 'call']);
+
+/** Tokens examined inside one subscript. */
+const MAX_SUBSCRIPT_TOKENS = 256;
+
+/** `|replace` calls applied per tag when folding; each costs a pass over the folded text. */
+const MAX_REPLACES = 16;
 
 /** Repetitions applied when folding `'_' * n`; more is never needed to spell a name. */
 const MAX_REPEAT = 64;
@@ -93,16 +102,17 @@ function checkTokens(region: CodeRegion, reasons: Set<string>): void {
     }
     if (tok.type !== 'name') continue;
     const name = tok.value;
+    const shown = clip(name);
     const isAttr = prev?.value === '.';
-    if (name.startsWith('__')) reasons.add(`${isAttr ? 'attribute' : 'name'} ${name}`);
-    else if (isAttr && name.startsWith('_')) reasons.add(`private attribute .${name}`);
+    if (name.startsWith('__')) reasons.add(`${isAttr ? 'attribute' : 'name'} ${shown}`);
+    else if (isAttr && name.startsWith('_')) reasons.add(`private attribute .${shown}`);
     else if (DANGEROUS_NAMES.has(name)) reasons.add(`${isAttr ? 'attribute .' : 'name '}${name}`);
     else if (!isAttr && DANGEROUS_MODULES.has(name) && next?.value === '.') reasons.add(`module access ${name}.`);
     else if (isAttr && DANGEROUS_MODULES.has(name)) reasons.add(`attribute .${name}`);
     if (name === 'attr' && !isAttr && (prev?.value === '|' || first === 'filter')) reasons.add('|attr filter');
     // `dict(_=1)|first` yields '_'; a keyword argument has no reason to start with one.
     if (!isAttr && name.startsWith('_') && next?.value === '=' && parens > 0 && (prev?.value === '(' || prev?.value === ',') && first !== 'macro') {
-      reasons.add(`keyword argument ${name}`);
+      reasons.add(`keyword argument ${shown}`);
     }
     if (!isAttr && REPR_GADGETS.has(name) && next?.value === '|') reasons.add(`repr of the Jinja global ${name}`);
     if (prev?.value === '|' && (name === 'string' || name === 'pprint') && picksCharacters(t, i + 1)) {
@@ -126,7 +136,7 @@ function checkLiteral(tok: Token, reasons: Set<string>): void {
   }
   const word = DANGEROUS_WORDS.exec(tok.value);
   if (word !== null) reasons.add(`string naming ${word[1]}`);
-  if (tok.escaped !== undefined && /[\w.]/.test(tok.escaped)) reasons.add(`escape sequence spelling '${tok.escaped.slice(0, 16)}'`);
+  if (tok.escaped !== undefined && /[\w.]/.test(tok.escaped)) reasons.add(`escape sequences spelling ${JSON.stringify(clip(tok.escaped))}`);
   if (tok.value.includes('%c')) reasons.add("'%c' formatting characters from numbers");
 }
 
@@ -135,26 +145,30 @@ function checkSubscript(t: readonly Token[], open: number, reasons: Set<string>)
   let depth = 0;
   let hasString = false;
   let hasJoin = false;
-  for (let j = open; j < t.length; j++) {
+  // Bounded so that a tag of a million unclosed `[` stays linear; real subscripts are a few tokens.
+  const stop = Math.min(t.length, open + MAX_SUBSCRIPT_TOKENS);
+  for (let j = open; j < stop; j++) {
     const v = t[j]!;
     if (v.type === 'op' && (v.value === '[' || v.value === '(')) depth++;
     else if (v.type === 'op' && (v.value === ']' || v.value === ')')) {
       if (--depth === 0) break;
     } else if (v.type === 'string') hasString = true;
-    else if (v.type === 'op' && (v.value === '~' || v.value === '%')) hasJoin = true;
-    else if (v.type === 'op' && (v.value === '+' || v.value === '*') && hasString) hasJoin = true;
+    else if (v.type === 'op' && v.value === '~') hasJoin = true;
+    // With a string operand, `+` concatenates, `*` repeats and `%` formats; between numbers they are arithmetic.
+    else if (v.type === 'op' && (v.value === '+' || v.value === '*' || v.value === '%') && hasString) hasJoin = true;
     else if (v.type === 'name' && t[j - 1]?.value === '|' && STRING_FILTERS.has(v.value)) hasJoin = true;
   }
   if (hasJoin) reasons.add('subscript with a computed name');
 }
 
-/** After `|string`: `[n]`, `|list`, `|first` … pull single characters out of a rendered object. */
+/** After `|string`: `[18]`, `|list`, `|first` … pull single characters out of a rendered object (slices do not). */
 function picksCharacters(t: readonly Token[], from: number): boolean {
   let j = from;
   while (t[j]?.value === ')') j++;
   const a = t[j]?.value;
-  const b = t[j + 1]?.value;
-  return a === '[' || (a === '|' && b !== undefined && ['list', 'first', 'last', 'batch', 'slice', 'random'].includes(b));
+  const b = t[j + 1];
+  if (a === '[') return b?.type === 'number' && t[j + 2]?.value === ']';
+  return a === '|' && b !== undefined && ['list', 'first', 'last', 'batch', 'slice', 'random'].includes(b.value);
 }
 
 /** `|map(attribute=x)`, `|selectattr(x)`: the attribute is not a plain string literal. */
@@ -184,7 +198,7 @@ function foldStrings(tokens: readonly Token[]): string[] {
       const a = tokens[i + 2];
       const b = tokens[i + 4];
       if (a?.type === 'string' && tokens[i + 3]?.value === ',' && b?.type === 'string') {
-        replaces.push([a.value, b.value]);
+        if (replaces.length < MAX_REPLACES) replaces.push([a.value, b.value]);
         i += 4;
         continue;
       }
@@ -205,6 +219,10 @@ function checkAssembled(s: string, reasons: Set<string>): void {
   for (const m of s.matchAll(DUNDER_IN_TEXT)) {
     if (isPyDunder(m[1]!)) reasons.add(`assembles '${m[0]}' from string pieces`);
   }
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
 /** `class` in `__class__`, also when extra underscores pad it (`___class___` still reaches `__class__`). */

@@ -8,7 +8,9 @@ import { checkLayout, readTensorInfos } from './gguf-tensors.js';
 import { findTemplateInjection } from './gguf-template.js';
 import { alignUp } from './gguf-types.js';
 
-const MAGIC = [0x47, 0x47, 0x55, 0x46]; // "GGUF", as bytes in either byte order
+const MAGIC = [0x47, 0x47, 0x55, 0x46]; // "GGUF": written as bytes, so the same in either byte order
+// "FUGG": the magic written as a big-endian u32, which gguf-py's reader also accepts as a big-endian file.
+const MAGIC_SWAPPED = [0x46, 0x55, 0x47, 0x47];
 const KNOWN_VERSIONS = new Set([1, 2, 3]);
 
 /**
@@ -37,7 +39,8 @@ export async function scanGguf(blob: Blob, ctx: ScanContext): Promise<ScanFormat
 
 async function scanHeader(blob: Blob, ctx: ScanContext, out: FindingBudget): Promise<void> {
   const head = await blob.read(0, 8);
-  if (!MAGIC.every((b, i) => head[i] === b)) {
+  const swappedMagic = MAGIC_SWAPPED.every((b, i) => head[i] === b);
+  if (!swappedMagic && !MAGIC.every((b, i) => head[i] === b)) {
     out.report('gguf-malformed-header', 'file does not start with the GGUF magic', { offset: 0 });
     return;
   }
@@ -48,7 +51,7 @@ async function scanHeader(blob: Blob, ctx: ScanContext, out: FindingBudget): Pro
   const view = new DataView(head.buffer, head.byteOffset, 8);
   const le = view.getUint32(4, true);
   const be = view.getUint32(4, false);
-  const littleEndian = KNOWN_VERSIONS.has(le) || !KNOWN_VERSIONS.has(be);
+  const littleEndian = !swappedMagic && (KNOWN_VERSIONS.has(le) || !KNOWN_VERSIONS.has(be));
   const version = littleEndian ? le : be;
   if (!KNOWN_VERSIONS.has(version)) {
     out.report('gguf-unsupported-version', `GGUF version ${le} (0x${le.toString(16)}) is not 1, 2 or 3; the header was not interpreted`, { offset: 4 });

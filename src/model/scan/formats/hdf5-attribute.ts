@@ -55,6 +55,26 @@ export function parseAttributeMessage(data: Uint8Array, offset: number, sb: Supe
   return { name, datatype, elements, data: c.take(c.remaining), dataOffset };
 }
 
+/**
+ * Reads only the name of an attribute message (versions 1–3: the name follows an 8-byte prefix, 9 in version 3),
+ * so attributes nobody asked for are listed without decoding their datatype or value.
+ */
+export function readAttributeName(data: Uint8Array, offset: number): string {
+  const version = data[0];
+  if (data.length < 8 || version === undefined || version < 1 || version > 3) {
+    throw new Hdf5Error('malformed', 'attribute message prefix is truncated or of an unknown version', offset);
+  }
+  const nameSize = data[2]! | (data[3]! << 8);
+  const start = version === 3 ? 9 : 8;
+  return decodeName(data.subarray(start, Math.min(data.length, start + nameSize)));
+}
+
+/** The bytes of an attribute message that `readAttributeName` needs, given the first 4 bytes of the message. */
+export function attributeNameSpan(prefix: Uint8Array): number {
+  const nameSize = prefix.length >= 4 ? prefix[2]! | (prefix[3]! << 8) : 0;
+  return (prefix[0] === 3 ? 9 : 8) + nameSize;
+}
+
 function decodeName(b: Uint8Array): string {
   let end = b.indexOf(0);
   if (end < 0) end = b.length;

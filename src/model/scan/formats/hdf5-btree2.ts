@@ -60,8 +60,7 @@ export async function readBtree2Records(file: Hdf5File, address: number, expecte
     if (BigInt(records) > levels[level]!.maxRecords) {
       throw new Hdf5Error('malformed', `v2 B-tree node claims ${records} records, more than fit`, file.absolute(node));
     }
-    const n = file.cursor(node, nodeSize, 'v2 B-tree node');
-    const nc = await n;
+    const nc = await file.cursor(node, nodeSize, 'v2 B-tree node');
     nc.signature(level === 0 ? 'BTLF' : 'BTIN', 'v2 B-tree node');
     nc.skip(2, 'v2 B-tree node version and type');
     const recs: Uint8Array[] = [];

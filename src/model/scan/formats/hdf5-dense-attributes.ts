@@ -2,7 +2,8 @@ import { Cursor, UNDEFINED_ADDRESS } from './hdf5-cursor.js';
 import { Hdf5Error, toIssue, type Hdf5Issue } from './hdf5-error.js';
 import type { Hdf5File } from './hdf5-file.js';
 import { readBtree2Records } from './hdf5-btree2.js';
-import { FractalHeap } from './hdf5-fractal-heap.js';
+import { FractalHeap, type HeapObject } from './hdf5-fractal-heap.js';
+import { attributeNameSpan, readAttributeName } from './hdf5-attribute.js';
 
 /** v2 B-tree record type 8: the name index of densely stored attributes (spec §III.A.2). */
 const BTREE_ATTRIBUTE_NAMES = 8;
@@ -61,9 +62,9 @@ export async function readDenseAttributes(
   return { attributes, issues };
 }
 
-function locatedAttribute(file: Hdf5File, obj: Awaited<ReturnType<FractalHeap['locate']>>): DenseAttribute {
+function locatedAttribute(file: Hdf5File, obj: HeapObject): DenseAttribute {
   if (obj.kind === 'inline') {
-    return { offset: 0, read: async () => obj.bytes, name: async () => nameOf(obj.bytes, 0) };
+    return { offset: 0, read: async () => obj.bytes, name: async () => readAttributeName(obj.bytes, 0) };
   }
   const offset = file.absolute(obj.address);
   return {
@@ -73,23 +74,9 @@ function locatedAttribute(file: Hdf5File, obj: Awaited<ReturnType<FractalHeap['l
       return file.read(obj.address, obj.length, 'densely stored attribute');
     },
     name: async () => {
-      // Attribute message prefix: version, flags, name size, datatype size, dataspace size (+ encoding in v3).
-      const head = await file.read(obj.address, Math.min(obj.length, 9), 'attribute message prefix');
-      const nameSize = head.length >= 4 ? head[2]! | (head[3]! << 8) : 0;
-      const skip = head[0] === 3 ? 9 : 8;
-      const bytes = await file.read(obj.address, Math.min(obj.length, skip + nameSize), 'attribute name');
-      return nameOf(bytes, 0);
+      const prefix = await file.read(obj.address, Math.min(obj.length, 4), 'attribute message prefix');
+      const bytes = await file.read(obj.address, Math.min(obj.length, attributeNameSpan(prefix)), 'attribute name');
+      return readAttributeName(bytes, offset);
     },
   };
-}
-
-/** The NUL-terminated name at the start of an attribute message (versions 1–3). */
-function nameOf(message: Uint8Array, offset: number): string {
-  if (message.length < 8) throw new Hdf5Error('malformed', 'attribute message is too short', offset);
-  const nameSize = message[2]! | (message[3]! << 8);
-  const start = message[0] === 3 ? 9 : 8;
-  const raw = message.subarray(start, Math.min(message.length, start + nameSize));
-  let end = raw.indexOf(0);
-  if (end < 0) end = raw.length;
-  return new TextDecoder('utf-8', { fatal: false }).decode(raw.subarray(0, end));
 }

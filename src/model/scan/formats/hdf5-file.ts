@@ -11,6 +11,8 @@ export interface Hdf5Limits {
   maxReadBytes: number;
   /** Largest attribute value (a Keras config) that is read into memory. */
   maxValueBytes: number;
+  /** Attribute values decoded per file: bounds the global heap walks a file of duplicated attributes can cause. */
+  maxValues: number;
   /** Object header chunks followed per header (continuation messages). */
   maxHeaderChunks: number;
   /** Messages parsed per object header. */
@@ -23,6 +25,7 @@ export interface Hdf5Limits {
 export const DEFAULT_HDF5_LIMITS: Readonly<Hdf5Limits> = Object.freeze({
   maxReadBytes: 256 * 1024 * 1024,
   maxValueBytes: 100 * 1024 * 1024,
+  maxValues: 16,
   maxHeaderChunks: 1024,
   maxMessages: 65_536,
   maxBtreeNodes: 10_000,

@@ -88,7 +88,13 @@ function parseV2Prefix(c: Cursor): { prefix: number; chunkSize: number; trackOrd
   return { prefix: c.pos, chunkSize, trackOrder: (flags & 0x04) !== 0 };
 }
 
+/** Header chunks hold small messages (attributes over 64 KiB move to dense storage); a bigger claim is hostile. */
+const MAX_CHUNK = 64 * 1024 * 1024;
+
 async function readChunk(file: Hdf5File, chunk: Chunk, isV2: boolean, isFirst: boolean): Promise<Cursor> {
+  if (chunk.length > MAX_CHUNK) {
+    throw new Hdf5Error('limit', `object header chunk of ${chunk.length} bytes exceeds ${MAX_CHUNK}`, file.absolute(chunk.address));
+  }
   if (!isV2) return file.cursor(chunk.address, chunk.length, 'object header chunk');
   if (isFirst) {
     // The checksum follows the messages of chunk #0.

@@ -1,5 +1,5 @@
 import type { Blob } from '../blob.js';
-import { parseAttributeMessage, type Hdf5AttributeMessage } from './hdf5-attribute.js';
+import { parseAttributeMessage, readAttributeName, type Hdf5AttributeMessage } from './hdf5-attribute.js';
 import { readUint } from './hdf5-cursor.js';
 import { readDenseAttributes } from './hdf5-dense-attributes.js';
 import { Hdf5Error, toIssue, type Hdf5Issue } from './hdf5-error.js';
@@ -44,11 +44,18 @@ export async function readRootAttributes(
   const file = new Hdf5File(blob, sb, limits);
   const header = await readObjectHeader(file, sb.rootObjectHeader);
   const root: Hdf5Root = { superblock: sb, attributes: [], issues: [...header.issues] };
+  const counter = { values: 0 };
   for (const msg of header.messages) {
     try {
       if (msg.type === MSG_ATTRIBUTE) {
+        // A shared message's body is a reference into the shared-message heap, so even its name is elsewhere.
         if (msg.flags & MSG_FLAG_SHARED) throw new Hdf5Error('unsupported', 'a root attribute is a shared message', msg.offset);
-        root.attributes.push(await decode(file, parseAttributeMessage(msg.data, msg.offset, sb), msg.offset, wanted));
+        const name = readAttributeName(msg.data, msg.offset);
+        if (!wanted.has(name)) {
+          root.attributes.push({ name, offset: msg.offset });
+          continue;
+        }
+        root.attributes.push(await decode(file, parseAttributeMessage(msg.data, msg.offset, sb), msg.offset, counter));
       } else if (msg.type === MSG_ATTRIBUTE_INFO) {
         const dense = await readDenseAttributes(file, msg.data, msg.offset);
         root.issues.push(...dense.issues);
@@ -60,7 +67,7 @@ export async function readRootAttributes(
               continue;
             }
             const body = await attr.read(limits.maxValueBytes + 64 * 1024);
-            root.attributes.push(await decode(file, parseAttributeMessage(body, attr.offset, sb), attr.offset, wanted));
+            root.attributes.push(await decode(file, parseAttributeMessage(body, attr.offset, sb), attr.offset, counter));
           } catch (err) {
             root.issues.push(toIssue(err));
           }
@@ -70,14 +77,22 @@ export async function readRootAttributes(
       root.issues.push(toIssue(err));
     }
   }
+  if (root.issues.length > MAX_ISSUES) {
+    const rest = root.issues.length - MAX_ISSUES;
+    root.issues.length = MAX_ISSUES;
+    root.issues.push({ kind: 'limit', message: `${rest} more problems of the same file were not listed` });
+  }
   return root;
 }
 
-async function decode(file: Hdf5File, attr: Hdf5AttributeMessage, offset: number, wanted: ReadonlySet<string>): Promise<Hdf5RootAttribute> {
-  const out: Hdf5RootAttribute = { name: attr.name, offset };
-  if (!wanted.has(attr.name)) return out;
-  out.value = await decodeValue(file, attr);
-  return out;
+/** Problems listed per file; a hostile file can make every one of thousands of attributes fail. */
+const MAX_ISSUES = 32;
+
+async function decode(file: Hdf5File, attr: Hdf5AttributeMessage, offset: number, counter: { values: number }): Promise<Hdf5RootAttribute> {
+  if (++counter.values > file.limits.maxValues) {
+    throw new Hdf5Error('limit', `more than ${file.limits.maxValues} attribute values asked for; '${attr.name}' was not read`, offset);
+  }
+  return { name: attr.name, offset, value: await decodeValue(file, attr) };
 }
 
 async function decodeValue(file: Hdf5File, attr: Hdf5AttributeMessage): Promise<Hdf5Value> {

@@ -34,7 +34,7 @@ export async function scanHdf5(blob: Blob, ctx: ScanContext): Promise<ScanFormat
   for (const name of CONFIG_ATTRIBUTES) {
     const copies = configs.filter((a) => a.name === name);
     if (copies.length > 1) {
-      ctx.report('hdf5-malformed', `the root attribute '${name}' is stored ${copies.length} times; every copy was scanned`, { offset: copies[1]!.offset });
+      ctx.report('hdf5-malformed', `the root attribute '${name}' is stored ${copies.length} times (Keras writes it once); each copy read was scanned`, { offset: copies[1]!.offset });
     }
   }
   const payloads: EmbeddedPayload[] = [];

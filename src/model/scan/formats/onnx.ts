@@ -2,6 +2,7 @@ import type { Blob } from '../blob.js';
 import type { ScanContext } from '../context.js';
 import type { ScanFormat } from '../types.js';
 import { CappedReporter, printable } from './capped-reporter.js';
+import { badRange, unsafeLocationReasons } from './onnx-external-data.js';
 import { BUILTIN_ONNX_DOMAINS, PYOP_TYPE, PYTHON_OP_TYPES } from './onnx-rules.js';
 import {
   BlobReader,
@@ -15,6 +16,7 @@ import {
   type FieldBudget,
   type ProtoField,
   type Step,
+  wireFits,
 } from './protobuf.js';
 
 /*
@@ -57,7 +59,6 @@ export const MAX_GRAPH_DEPTH = 16;
 export const MAX_ONNX_FIELDS = 20_000_000;
 const NAME_CAP = 512;
 const VALUE_CAP = 4096;
-const INT64_MAX = (1n << 63n) - 1n;
 
 /** True when the first bytes parse as the start of an ONNX ModelProto. */
 export function looksLikeOnnx(head: Uint8Array, size: number): boolean {
@@ -73,7 +74,7 @@ export function looksLikeOnnx(head: Uint8Array, size: number): boolean {
     for (let pos = first.offset + first.length; pos < Math.min(head.length, size); ) {
       const f = readHeader(head, pos, head.length, room);
       if (f === undefined) break; // the sniffing window ends inside a header
-      if (MODEL_WIRE.get(f.field) !== f.wire) return false;
+      if (!wireFits(MODEL_WIRE, f)) return false;
       const shown = head.subarray(f.offset, Math.min(head.length, f.offset + f.length));
       // producer_name, producer_version, domain are short plain strings. A SavedModel also starts with field 1
       // (a varint) then field 2, but its field 2 is a binary MetaGraphDef, which fails this test.
@@ -327,34 +328,4 @@ interface NodeSeen {
   domain: string;
   /** String attributes by name (PyOp's module and class_name). */
   strings: Map<string, string>;
-}
-
-/** Why an external-data `location` escapes the model folder; empty when it is a plain relative path. */
-export function unsafeLocationReasons(location: string): string[] {
-  const why: string[] = [];
-  if (location.includes('\0')) why.push('contains a NUL byte');
-  if (/^[A-Za-z]:/.test(location)) why.push('names a drive');
-  else if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(location)) why.push('has a URL scheme');
-  if (location.startsWith('/') || location.startsWith('\\')) why.push('is an absolute path');
-  if (location.includes('\\')) why.push('uses a backslash (a path separator on Windows)');
-  if (location.split(/[\\/]/).includes('..')) why.push("climbs out of the model folder with '..'");
-  return why;
-}
-
-/** Describes an invalid external-data offset/length pair, or undefined when both are absent or valid. */
-export function badRange(offset: string | undefined, length: string | undefined): string | undefined {
-  const o = parseInt64(offset);
-  const l = parseInt64(length);
-  if (o === 'bad') return `offset '${printable(offset ?? '')}' that is not a non-negative 64-bit integer`;
-  if (l === 'bad') return `length '${printable(length ?? '')}' that is not a non-negative 64-bit integer`;
-  if (o !== undefined && l !== undefined && o + l > INT64_MAX) return `offset ${o} + length ${l} that overflows 64 bits`;
-  return undefined;
-}
-
-function parseInt64(s: string | undefined): bigint | undefined | 'bad' {
-  if (s === undefined) return undefined;
-  // Exporters write str(int): plain decimal digits. Signs, spaces and hex are accepted by some loaders, not written.
-  if (!/^[0-9]{1,20}$/.test(s)) return 'bad';
-  const v = BigInt(s);
-  return v > INT64_MAX ? 'bad' : v;
 }

@@ -141,6 +141,18 @@ export function readHeader(buf: Uint8Array, pos: number, end: number, room: numb
   }
 }
 
+/** Field numbers below this that a sniffer does not know are tolerated (see `wireFits`). */
+const MAX_NEW_FIELD = 64;
+
+/**
+ * For sniffing: a known field must have its schema's wire type; an unknown one (a field added by a later release of
+ * the schema) is tolerated when its number is small, as schema fields are, unlike what random bytes produce.
+ */
+export function wireFits(wires: ReadonlyMap<number, number>, f: ProtoField): boolean {
+  const want = wires.get(f.field);
+  return want === undefined ? f.field <= MAX_NEW_FIELD : want === f.wire;
+}
+
 function truncated(offset: number): never {
   throw new ProtoError('message ends inside a field header', offset);
 }

@@ -1,6 +1,6 @@
 import type { FindingBudget } from './finding-budget.js';
 import { quoteName } from './finding-budget.js';
-import { isJsonNumber, isJsonObject, type JsonValue } from './safetensors-json.js';
+import { isJsonNumber, isJsonObject, type JsonObject, type JsonValue } from './safetensors-json.js';
 
 /**
  * Element width in bits of every dtype the format defines (safetensors `Dtype::bitsize`, tensor.rs). Sub-byte
@@ -40,6 +40,8 @@ export interface Span {
   readonly name: string;
   readonly begin: number;
   readonly end: number;
+  /** The declared range ran past the buffer and was cut at its end (already reported). */
+  readonly clipped?: boolean;
 }
 
 /**
@@ -47,16 +49,14 @@ export interface Span {
  * range when the offsets are usable for the coverage check.
  */
 export function checkTensorEntry(name: string, value: JsonValue, dataSize: number, out: FindingBudget): Span | undefined {
-  const q = quoteName(name);
+  const q = new LazyName(name);
   if (!isJsonObject(value)) {
     out.report('safetensors-bad-tensor-entry', `header entry ${q} is ${describe(value)}, not a tensor description`, { offset: 8 });
     return undefined;
   }
-  // Duplicate fields were reported by the parser; like most JSON readers, the last one wins here.
-  const fields = new Map(value.entries);
-  const dtype = fields.get('dtype');
-  const shape = fields.get('shape');
-  const offsets = fields.get('data_offsets');
+  const dtype = field(value.entries, 'dtype');
+  const shape = field(value.entries, 'shape');
+  const offsets = field(value.entries, 'data_offsets');
   const problems: string[] = [];
   if (typeof dtype !== 'string') problems.push(`dtype is ${describe(dtype)}`);
   if (!Array.isArray(shape)) problems.push(`shape is ${describe(shape)}`);
@@ -73,17 +73,17 @@ export function checkTensorEntry(name: string, value: JsonValue, dataSize: numbe
     out.report('safetensors-unknown-dtype', `tensor ${q} has dtype ${quoteName(dtype, 24)}, which the format does not define; its size could not be checked`, { offset: 8 });
   }
   const bytes = Array.isArray(shape) && bits !== undefined ? tensorBytes(q, shape, bits, out) : undefined;
-  if (span !== undefined && bytes !== undefined && BigInt(span.end - span.begin) !== bytes) {
+  if (span !== undefined && !span.clipped && bytes !== undefined && BigInt(span.end - span.begin) !== bytes) {
     out.report(
       'safetensors-size-mismatch',
       `tensor ${q}: shape and dtype need ${bytes} bytes but data_offsets [${span.begin}, ${span.end}] span ${span.end - span.begin}; loaders disagree on what the tensor holds`,
       { offset: 8 },
     );
   }
-  return span === undefined ? undefined : { name, begin: span.begin, end: span.end };
+  return span === undefined ? undefined : { ...span, name };
 }
 
-function checkOffsets(q: string, offsets: JsonValue[], dataSize: number, out: FindingBudget): Span | undefined {
+function checkOffsets(q: LazyName, offsets: JsonValue[], dataSize: number, out: FindingBudget): Span | undefined {
   const [b, e] = offsets;
   if (b === undefined || e === undefined || !isJsonNumber(b) || !isJsonNumber(e)) return undefined;
   if (!UINT_LITERAL.test(b.raw) || !UINT_LITERAL.test(e.raw)) {
@@ -102,13 +102,14 @@ function checkOffsets(q: string, offsets: JsonValue[], dataSize: number, out: Fi
       `tensor ${q}: data_offsets [${begin}, ${end}] reach past the ${dataSize}-byte data buffer; a loader trusting them reads out of bounds`,
       { offset: 8 },
     );
-    return undefined;
+    // What lies inside the buffer still belongs to this tensor: a truncated file is not also a file with a hole.
+    return begin < BigInt(dataSize) ? { name: q.name, begin: Number(begin), end: dataSize, clipped: true } : undefined;
   }
-  return { name: q, begin: Number(begin), end: Number(end) };
+  return { name: q.name, begin: Number(begin), end: Number(end) };
 }
 
 /** shape × bits / 8 with the reference reader's checked arithmetic; undefined when it cannot be computed. */
-function tensorBytes(q: string, shape: JsonValue[], bits: number, out: FindingBudget): bigint | undefined {
+function tensorBytes(q: LazyName, shape: JsonValue[], bits: number, out: FindingBudget): bigint | undefined {
   let elements = 1n;
   let overflow = false;
   for (const dim of shape) {
@@ -133,6 +134,21 @@ function tensorBytes(q: string, shape: JsonValue[], bits: number, out: FindingBu
     return undefined;
   }
   return totalBits / 8n;
+}
+
+/** A member of a tensor entry; duplicates were reported by the parser and, as in most JSON readers, the last wins. */
+function field(entries: JsonObject['entries'], key: string): JsonValue | undefined {
+  let found: JsonValue | undefined;
+  for (const [k, v] of entries) if (k === key) found = v;
+  return found;
+}
+
+/** A tensor name quoted for messages only when a message is written: most tensors produce none. */
+class LazyName {
+  constructor(readonly name: string) {}
+  toString(): string {
+    return quoteName(this.name);
+  }
 }
 
 function describe(v: JsonValue | undefined): string {

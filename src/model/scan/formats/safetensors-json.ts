@@ -61,6 +61,26 @@ export function parseStrictJson(bytes: Uint8Array): { value: JsonValue; duplicat
   return { value, duplicates: p.duplicates };
 }
 
+/**
+ * Parses a JSON document whose top level should be an object, handing each top-level member to `onMember` as
+ * soon as it is parsed instead of keeping them all: a 100 MB header holds millions of tensor entries, and the
+ * caller needs a few numbers from each. Returns whether the top level was an object. Throws `JsonSyntaxError`
+ * (members before the error have already been handed over).
+ */
+export function parseStrictJsonMembers(
+  bytes: Uint8Array,
+  onMember: (key: string, value: JsonValue) => void,
+): { isObject: boolean; duplicates: JsonDuplicate[] } {
+  const p = new Parser(bytes);
+  p.ws();
+  const isObject = bytes[p.pos] === 0x7b;
+  if (isObject) p.object(0, onMember);
+  else p.value(0);
+  p.ws();
+  if (p.pos !== bytes.length) p.fail('unexpected data after the JSON value');
+  return { isObject, duplicates: p.duplicates };
+}
+
 class Parser {
   pos = 0;
   readonly duplicates: JsonDuplicate[] = [];
@@ -113,11 +133,11 @@ class Parser {
     }
   }
 
-  private object(depth: number): JsonObject {
+  object(depth: number, onMember?: (key: string, value: JsonValue) => void): JsonObject {
     this.pos++; // {
     const entries: (readonly [string, JsonValue])[] = [];
     // Tensor entries have three members: a linear search beats a Set until objects get large.
-    let seen: Set<string> | undefined;
+    let seen: Set<string> | undefined = onMember === undefined ? undefined : new Set();
     this.ws();
     if (this.b[this.pos] === 0x7d) {
       this.pos++;
@@ -137,8 +157,10 @@ class Parser {
       this.pos++;
       this.ws();
       this.path.push(key);
-      entries.push([key, this.value(depth + 1)]);
+      const value = this.value(depth + 1);
       this.path.pop();
+      if (onMember === undefined) entries.push([key, value]);
+      else onMember(key, value);
       this.ws();
       const c = this.b[this.pos];
       this.pos++;

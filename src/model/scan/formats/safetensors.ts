@@ -4,7 +4,7 @@ import type { ScanContext } from '../context.js';
 import type { ScanFormat } from '../types.js';
 import { FindingBudget, quoteName } from './finding-budget.js';
 import { checkTensorEntry, type Span } from './safetensors-entry.js';
-import { isJsonObject, JsonSyntaxError, parseStrictJson, type JsonValue } from './safetensors-json.js';
+import { isJsonObject, JsonSyntaxError, parseStrictJsonMembers, type JsonValue } from './safetensors-json.js';
 
 /** `MAX_HEADER_SIZE` of the reference reader (safetensors/src/tensor.rs): larger headers are refused. */
 export const SPEC_MAX_HEADER = 100_000_000;
@@ -63,20 +63,24 @@ async function scanHeader(blob: Blob, ctx: ScanContext, out: FindingBudget): Pro
 
   const header = await blob.read(8, headerLen);
   if (header.length < headerLen) throw new Error(`could not read the ${headerLen}-byte safetensors header`);
-  const parsed = parseHeader(header, out);
-  if (parsed === undefined) return;
-
   const dataStart = 8 + headerLen;
   const dataSize = blob.size - dataStart;
   const spans: Span[] = [];
-  for (const [name, value] of parsed.entries) {
+  // Entries are checked as they are parsed, but their findings are held back until the whole header has parsed:
+  // for a header that is not JSON, that one finding says it all. The budget bounds what is held.
+  const held: Parameters<ScanContext['report']>[] = [];
+  const entryOut = new FindingBudget({ report: (...finding) => void held.push(finding) });
+  const parsed = parseHeader(header, out, (name, value) => {
     if (name === METADATA_KEY) {
-      checkMetadata(value, out);
-      continue;
+      checkMetadata(value, entryOut);
+      return;
     }
-    const span = checkTensorEntry(name, value, dataSize, out);
+    const span = checkTensorEntry(name, value, dataSize, entryOut);
     if (span !== undefined) spans.push(span);
-  }
+  });
+  if (!parsed) return;
+  entryOut.flush();
+  for (const finding of held) ctx.report(...finding);
   const uncovered = checkCoverage(spans, dataSize, dataStart, out);
   if (uncovered !== undefined) {
     const at = dataStart + uncovered;
@@ -84,19 +88,24 @@ async function scanHeader(blob: Blob, ctx: ScanContext, out: FindingBudget): Pro
   }
 }
 
-/** UTF-8, the leading `{`, strict JSON, duplicate keys; returns the top-level object's entries. */
-function parseHeader(header: Uint8Array, out: FindingBudget): { entries: readonly (readonly [string, JsonValue])[] } | undefined {
+/**
+ * UTF-8, the leading `{`, strict JSON, duplicate keys; hands each top-level member to `onMember` as it is parsed.
+ * Returns whether the header was a well-formed JSON object.
+ */
+function parseHeader(header: Uint8Array, out: FindingBudget, onMember: (key: string, value: JsonValue) => void): boolean {
   if (!isUtf8(header)) {
     out.report('safetensors-invalid-header', 'header is not valid UTF-8; the reference reader refuses it and lenient readers decode it differently', { offset: 8 });
-    return undefined;
+    return false;
   }
   if (header[0] !== 0x7b) {
     out.report('safetensors-invalid-header', "header does not start with '{' as the format requires", { offset: 8 });
   }
-  let value: JsonValue;
   try {
-    const result = parseStrictJson(header);
-    value = result.value;
+    const result = parseStrictJsonMembers(header, onMember);
+    if (!result.isObject) {
+      out.report('safetensors-invalid-header', 'header JSON is not an object', { offset: 8 });
+      return false;
+    }
     for (const d of result.duplicates) {
       const where = d.path === '' ? 'at the top level' : `inside ${quoteName(d.path)}`;
       out.report(
@@ -108,13 +117,9 @@ function parseHeader(header: Uint8Array, out: FindingBudget): { entries: readonl
   } catch (err) {
     if (!(err instanceof JsonSyntaxError)) throw err;
     out.report('safetensors-invalid-header', `header is not strict JSON: ${err.message}`, { offset: 8 + err.offset });
-    return undefined;
+    return false;
   }
-  if (!isJsonObject(value)) {
-    out.report('safetensors-invalid-header', 'header JSON is not an object', { offset: 8 });
-    return undefined;
-  }
-  return value;
+  return true;
 }
 
 function checkMetadata(value: JsonValue, out: FindingBudget): void {

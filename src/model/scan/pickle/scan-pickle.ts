@@ -3,11 +3,12 @@ import type { ScanContext } from '../context.js';
 import type { ScanFormat } from '../types.js';
 import { PickleWalker, type WalkSummary } from './walker.js';
 
-function walkerFor(ctx: ScanContext, baseOffset = 0): PickleWalker {
+function walkerFor(ctx: ScanContext, baseOffset = 0, single = false): PickleWalker {
   return new PickleWalker({
     policy: ctx.policy,
     limits: ctx.limits,
     baseOffset,
+    single,
     report: (rule, message, loc) => ctx.report(rule, message, loc),
   });
 }
@@ -16,9 +17,9 @@ function walkerFor(ctx: ScanContext, baseOffset = 0): PickleWalker {
  * Walks the pickle stream(s) of a blob from `offset`, seeking past large payloads instead of reading them, so a
  * pickle of any size costs what its opcodes cost.
  */
-export async function walkPickleBlob(blob: Blob, ctx: ScanContext, offset = 0): Promise<WalkSummary> {
+export async function walkPickleBlob(blob: Blob, ctx: ScanContext, offset = 0, single = false): Promise<WalkSummary> {
   // Offsets in findings count from the start of the blob.
-  const w = walkerFor(ctx, offset);
+  const w = walkerFor(ctx, offset, single);
   let pos = offset;
   while (pos < blob.size && !w.done) {
     const skip = w.skippable;

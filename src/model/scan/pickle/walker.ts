@@ -27,6 +27,8 @@ export interface WalkerOptions {
   nesting?: number;
   /** Prefix for messages, e.g. "in the pickle nested at offset 120". */
   label?: string;
+  /** Stop after the first pickle (readers that interleave pickles with raw data, like torch's legacy tar). */
+  single?: boolean;
   /**
    * A speculative stream may turn out not to be a pickle at all (bytes that merely start like one): its structural
    * errors are not reported, and unknown globals only count when it parses cleanly to STOP.
@@ -44,6 +46,10 @@ export interface WalkSummary {
   joblib: boolean;
   /** The stream parsed to STOP without a structural error. */
   clean: boolean;
+  /** What the last complete pickle evaluated to (symbolically). */
+  result?: Value;
+  /** Stream offset just after the last STOP. */
+  end: number;
 }
 
 interface Frame {
@@ -82,7 +88,9 @@ export class PickleWalker {
   private nested: PickleWalker | undefined;
   private frames: Frame[] = [];
   private readonly seen = new Set<string>();
-  private readonly summary: WalkSummary = { pickles: 0, opcodes: 0, torchLegacy: false, joblib: false, clean: true };
+  private readonly summary: WalkSummary = { pickles: 0, opcodes: 0, torchLegacy: false, joblib: false, clean: true, end: 0 };
+  /** The furthest any FRAME opcode said the stream reaches. */
+  private frameEnd = 0;
   private readonly base: number;
   private readonly nesting: number;
   private padThenSkip = 0;
@@ -130,6 +138,10 @@ export class PickleWalker {
   /** Ends the stream: reports truncation and returns what was seen. */
   end(): WalkSummary {
     this.run(true);
+    const streamEnd = this.base + this.bufStart + this.buf.length;
+    if (this.frameEnd > streamEnd && this.mode !== 'done') {
+      this.malformed(`a FRAME declares ${this.frameEnd - streamEnd} bytes more than the stream holds`, streamEnd, 'FRAME');
+    }
     const frame = this.frames[this.frames.length - 1];
     if (this.mode === 'skip' || this.mode === 'divert' || this.mode === 'pad') {
       if (this.nested !== undefined) this.finishNested();
@@ -726,7 +738,12 @@ export class PickleWalker {
         }
         break;
       }
-      case 0x95: // FRAME: a length hint only
+      case 0x95: {
+        // FRAME: the unpickler reads the whole frame at once and fails if the stream is shorter.
+        const len = readU32(buf, arg) + readU32(buf, arg + 4) * 0x100000000;
+        this.frameEnd = Math.max(this.frameEnd, offset + 9 + len);
+        return;
+      }
       case 0x98: // READONLY_BUFFER
         return;
       case 0x97: // NEXT_BUFFER: out-of-band data supplied by the loader, not in the file
@@ -749,6 +766,12 @@ export class PickleWalker {
 
   private dynamicGlobal(frame: Frame, m: Value, n: Value, offset: number): void {
     const what = `${describe(m)} and ${describe(n)}`;
+    const computed = (v: Value): boolean => isRef(v) && (v.k === 'obj' || v.k === 'global');
+    if (!computed(m) && !computed(n) && !frame.degraded && !frame.broken) {
+      // Ints, bytes or containers: CPython raises "STACK_GLOBAL requires str" — the load fails here.
+      this.malformed(`STACK_GLOBAL operands are not strings (${what})`, offset, 'STACK_GLOBAL');
+      return;
+    }
     if (frame.degraded || frame.broken) {
       this.say('scan-incomplete', `STACK_GLOBAL operands (${what}) could not be resolved after a walker limit or error`, {
         offset,
@@ -800,9 +823,11 @@ export class PickleWalker {
     this.summary.pickles++;
     if (this.summary.pickles === 1 && result === TORCH_MAGIC) this.summary.torchLegacy = true;
     if (frame.broken) this.summary.clean = false;
+    this.summary.result = result;
+    this.summary.end = this.abs();
     this.frames = [];
     this.mode = this.summary.torchLegacy && this.summary.pickles >= TORCH_LEGACY_PICKLES ? 'done' : 'between';
-    if (this.nesting > 0) this.mode = 'done';
+    if (this.nesting > 0 || this.opts.single === true) this.mode = 'done';
   }
 }
 

@@ -39,9 +39,11 @@ describe('zip scanner', () => {
     expect(r.rules).toEqual(['archive-encrypted', 'pickle-dangerous-global']);
   });
 
-  it('ignores a wrong CRC rather than skipping the member (CVE-2025-10156)', async () => {
+  it('reports a wrong CRC and still scans the member, as torch reads it (CVE-2025-10156)', async () => {
     const r = await scanBytes(makeZip([{ name: 'archive/data.pkl', badCrc: true, data: osSystemPickle() }]));
-    expect(r.rules).toEqual(['pickle-dangerous-global']);
+    expect(r.rules).toEqual(['pickle-dangerous-global', 'zip-crc-mismatch']);
+    const deflated = await scanBytes(makeZip([{ name: 'a.pkl', badCrc: true, deflate: true, data: benignPickle() }]));
+    expect(deflated.rules).toEqual(['zip-crc-mismatch']);
   });
 
   it('finds the archive after a junk prefix', async () => {
@@ -57,14 +59,14 @@ describe('zip scanner', () => {
     expect(r.findings[0]!.location.member).toBe('inner.zip!evil.pkl');
   });
 
-  it('flags traversal names and symlinks', async () => {
-    const r = await scanBytes(
-      makeZip([
-        { name: '../../etc/cron.d/x', data: Buffer.from('x') },
-        { name: 'link', data: Buffer.from('/etc/passwd'), mode: 0o120777 },
-      ]),
-    );
-    expect(r.rules).toEqual(['archive-path-traversal', 'archive-symlink']);
+  it('flags traversal names, links that escape, and links that stay inside', async () => {
+    const traversal = await scanBytes(makeZip([{ name: '../../etc/cron.d/x', data: Buffer.from('x') }]));
+    expect(traversal.rules).toEqual(['archive-path-traversal']);
+    const escaping = await scanBytes(makeZip([{ name: 'm/link', data: Buffer.from('../../etc/passwd'), mode: 0o120777 }]));
+    expect(escaping.rules).toEqual(['archive-path-traversal']);
+    expect(escaping.findings[0]!.message).toContain('../../etc/passwd');
+    const inside = await scanBytes(makeZip([{ name: 'm/link', data: Buffer.from('weights.bin'), mode: 0o120777 }]));
+    expect(inside.rules).toEqual(['archive-symlink']);
   });
 
   it('flags a member that declares a huge expansion, and one that inflates past the limit', async () => {

@@ -1,12 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BufferBlob, type Blob } from '../../../../src/model/scan/blob.js';
+import { BufferBlob, FileBlob, type Blob } from '../../../../src/model/scan/blob.js';
 import { FINDINGS_PER_RULE } from '../../../../src/model/scan/formats/finding-budget.js';
 import { scanGguf } from '../../../../src/model/scan/formats/gguf.js';
 import { findTemplateInjection } from '../../../../src/model/scan/formats/gguf-template.js';
 import type { ScanLimits } from '../../../../src/model/scan/limits.js';
+import { tempDir } from '../../../support/tmp.js';
 import { makeContext, scanBytes } from '../support.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/model/gguf/', import.meta.url));
@@ -172,6 +174,16 @@ describe('gguf header', () => {
     expect((await scan(gguf({ le: false, tensors: [{ name: 'w', dims: [8] }] }))).findings).toEqual([]);
     const r = await scan(gguf({ le: false, kvs: [kvStr('tokenizer.chat_template', '{{ x.__class__ }}')] }));
     expect(r.rules).toEqual(['gguf-chat-template-injection']);
+  });
+
+  it('reads a big-endian file whose magic was written as a big-endian u32 ("FUGG")', async () => {
+    const be = gguf({ le: false, kvs: [kvStr('tokenizer.chat_template', '{{ x.__class__ }}')] });
+    be.set([0x46, 0x55, 0x47, 0x47]);
+    expect((await scan(be)).rules).toEqual(['gguf-chat-template-injection']);
+  });
+
+  it('flags a file without the magic when called directly', async () => {
+    expect((await scan(new TextEncoder().encode('NOTGGUF!'))).rules).toEqual(['gguf-malformed-header']);
   });
 
   it('flags a file cut inside the header', async () => {
@@ -349,6 +361,13 @@ describe('gguf tensor infos', () => {
     expect(r.rules).toEqual(['gguf-trailing-data']);
   });
 
+  it('finds a malicious pickle appended to a valid file (polyglot)', async () => {
+    const enc = new TextEncoder();
+    const pickle = Uint8Array.from([0x80, 0x02, ...enc.encode('cos\nsystem\nX'), 2, 0, 0, 0, ...enc.encode('id'), 0x85, 0x52, 0x2e]);
+    const r = await scan(gguf({ tensors: [{ name: 'a', dims: [8] }], tail: pickle }));
+    expect(r.rules).toEqual(['gguf-trailing-data', 'pickle-dangerous-global']);
+  });
+
   it('flags data after the header of a file without tensors', async () => {
     expect((await scan(gguf({ tail: new Uint8Array(100) }))).rules).toEqual(['gguf-trailing-data']);
   });
@@ -393,6 +412,24 @@ describe('gguf performance', () => {
     const r = await scan(blob);
     expect(r.findings).toEqual([]);
     expect(blob.bytesRead).toBeLessThanOrEqual(head.length + 64 * 1024);
+  });
+
+  it('scans a sparse 16 GiB file on disk through its header only', async () => {
+    const elements = 2n ** 32n; // F32: 16 GiB
+    const head = gguf({ kvs: [kvStr('tokenizer.chat_template', CHATML)], tensors: [{ name: 'w', dims: [elements], bytes: 0 }] });
+    const path = join(tempDir(), 'big.gguf');
+    writeFileSync(path, head);
+    truncateSync(path, head.length + 2 ** 34);
+    const blob = await FileBlob.open(path);
+    try {
+      const { ctx, findings } = makeContext();
+      const started = performance.now();
+      expect(await scanGguf(blob, ctx)).toBe('gguf');
+      expect(findings).toEqual([]);
+      expect(performance.now() - started).toBeLessThan(1000);
+    } finally {
+      await blob.close();
+    }
   });
 
   it('walks a 150,000-token vocabulary quickly', async () => {
@@ -480,6 +517,7 @@ const PHI3 =
 const ZEPHYR =
   "{% for message in messages %}\n{% if message['role'] == 'user' %}\n{{ '<|user|>\n' + message['content'] + eos_token }}\n{% elif message['role'] == 'system' %}\n{{ '<|system|>\n' + message['content'] + eos_token }}\n{% elif message['role'] == 'assistant' %}\n{{ '<|assistant|>\n'  + message['content'] + eos_token }}\n{% endif %}\n{% if loop.last and add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n{% endfor %}";
 const HARMLESS_TEXT = '{# Python __init__ docs: see __class__ #}System: explain __init__ and __class__ in Python.\n{% raw %}{{ x.__class__ }}{% endraw %}{{ messages[-1].content }}';
+const SLICES_OF_STRINGS = "{{ (tool_call.arguments|string)[:200] }}{{ (message.content|string)[1:-1] }}{{ roles[loop.index0 % 2] }}{{ messages[loop.index0 + 1]['role'] }}";
 const SORTS_AND_MAPS =
   "{% for m in messages|sort(attribute='role', reverse=true) %}{{ m.content|replace('_', ' ')|upper }}{% endfor %}{{ tools|map(attribute='name')|join(', ') }}{% set _ = names.append('x') %}{{ (messages|length) ~ ' messages' }}{{ messages[messages|length - 1]['content'] }}";
 
@@ -497,6 +535,7 @@ describe('chat template analysis: ordinary templates stay clean', () => {
     ['Zephyr', ZEPHYR],
     ['dunders in literal text, comments and raw blocks', HARMLESS_TEXT],
     ['sort, map, replace and _ assignments', SORTS_AND_MAPS],
+    ['slices of rendered strings', SLICES_OF_STRINGS],
   ])('%s', (_name, template) => {
     expect(findTemplateInjection(template)).toEqual([]);
   });
@@ -527,6 +566,7 @@ describe('chat template analysis: escapes to Python are flagged', () => {
     ['replace-built name in a subscript', "{{ x['xxglobalsxx'|replace('x','_')] }}"],
     ['%c formatting', "{{ ('%c%c'|format(95,95)) ~ 'class' }}"],
     ['characters picked from a repr', '{{ (lipsum|string|list)[18] }}'],
+    ['a character indexed out of a repr', '{{ (()|select|string)[24] }}'],
     ['keyword argument gadget', '{% set u = dict(_=1)|first %}'],
     ['computed map attribute', '{{ x|map(attribute=k)|list }}'],
     ['dunder keyword', '{{ dict(__class__=1) }}'],
@@ -545,8 +585,14 @@ describe('chat template analysis: escapes to Python are flagged', () => {
     expect(findTemplateInjection('{{ x.__class__')).not.toEqual([]);
   });
 
+  it('a tag of many unclosed brackets is handled in linear time', () => {
+    const started = performance.now();
+    findTemplateInjection('{{ ' + 'a['.repeat(200_000) + ' }}');
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
   it('a large template is handled in linear time', () => {
-    const big = CHATML.repeat(20_000);
+    const big = CHATML.repeat(5_000); // about 1 MiB, the most that is analysed per template
     const started = performance.now();
     expect(findTemplateInjection(big)).toEqual([]);
     expect(performance.now() - started).toBeLessThan(3000);

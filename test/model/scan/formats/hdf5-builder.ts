@@ -39,6 +39,12 @@ export function attributeBody(name: string, dt: number[], ds: number[], data: nu
   return [1, 0, ...le(nameBytes.length, 2), ...le(dt.length, 2), ...le(ds.length, 2), ...pad8(nameBytes), ...pad8(dt), ...pad8(ds), ...data];
 }
 
+/** An attribute message body, version 2 (no padding; flag 0x01 marks the datatype as shared/committed). */
+export function attributeBodyV2(name: string, dt: number[], ds: number[], data: number[], flags = 0): number[] {
+  const nameBytes = [...ascii(name), 0];
+  return [2, flags, ...le(nameBytes.length, 2), ...le(dt.length, 2), ...le(ds.length, 2), ...nameBytes, ...dt, ...ds, ...data];
+}
+
 export const fixedStringAttribute = (name: string, value: string): number[] => {
   const bytes = ascii(value);
   return attributeBody(name, datatype.fixedString(bytes.length), dataspace.scalar(), bytes);
@@ -115,7 +121,7 @@ export class H5Builder {
   place(structure: number[]): number {
     while (this.bytes.length % 8 !== 0) this.bytes.push(0);
     const address = this.bytes.length - this.userBlock;
-    this.bytes.push(...structure);
+    for (const byte of structure) this.bytes.push(byte);
     return address;
   }
 

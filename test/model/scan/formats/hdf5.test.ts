@@ -8,6 +8,7 @@ import { Hdf5Error } from '../../../../src/model/scan/formats/hdf5-error.js';
 import { DEFAULT_HDF5_LIMITS } from '../../../../src/model/scan/formats/hdf5-file.js';
 import {
   attributeBody,
+  attributeBodyV2,
   continuation,
   dataspace,
   datatype,
@@ -199,6 +200,15 @@ describe('readRootAttributes on hand-built structures', () => {
     expect(root.issues.map((i) => i.kind)).toEqual(['limit', 'limit']);
   });
 
+  it('decodes at most maxValues values, so duplicated attributes cannot multiply heap walks', async () => {
+    const b = new H5Builder();
+    const heap = b.place(globalHeap([Buffer.from('{}')]));
+    const copies = Array.from({ length: 5 }, () => ({ type: MSG.attribute, body: vlenStringAttribute('model_config', 2, heap, 1) }));
+    const root = await read(b.finish(b.place(v1Header(copies))), { ...DEFAULT_HDF5_LIMITS, maxValues: 3 });
+    expect(root.attributes).toHaveLength(3);
+    expect(root.issues.map((i) => i.kind)).toEqual(['limit', 'limit']);
+  });
+
   it('summarises non-string and array values instead of decoding them', async () => {
     const b = new H5Builder();
     const root = await read(
@@ -222,6 +232,25 @@ describe('readRootAttributes on hand-built structures', () => {
     const truncated = attributeBody('model_config', datatype.fixedString(100), dataspace.scalar(), [...Buffer.from('{}')]);
     const root = await read(b.finish(b.place(v1Header([{ type: MSG.attribute, body: truncated }, { ...attr('backend', 'x'), flags: 0x02 }]))));
     expect(root.issues.map((i) => i.kind)).toEqual(['malformed', 'unsupported']);
+  });
+
+  it('lists attributes nobody asked for without decoding them, even in layouts it cannot decode', async () => {
+    const b = new H5Builder(2);
+    const committed = [0x01, 0, 0, 0, ...le(0x1234, 8)]; // a shared-message reference to a committed datatype
+    const root = await read(
+      b.finish(
+        b.place(
+          v2Header([
+            { type: MSG.attribute, body: attributeBodyV2('units', committed, dataspace.scalar(), [1, 2, 3, 4], 0x01) },
+            { type: MSG.attribute, body: attributeBodyV2('model_config', committed, dataspace.scalar(), [1, 2, 3, 4], 0x01) },
+            { type: MSG.attribute, body: attributeBodyV2('backend', datatype.fixedString(2), dataspace.scalar(), [...Buffer.from('tf')]) },
+          ]),
+        ),
+      ),
+    );
+    expect(root.attributes.map((a) => a.name)).toEqual(['units', 'backend']);
+    expect(text(root, 'backend')).toBe('tf');
+    expect(root.issues).toEqual([expect.objectContaining({ kind: 'unsupported', message: "attribute 'model_config' uses a shared datatype" })]);
   });
 
   it('drops trailing NULs of fixed strings but keeps bytes after an embedded NUL (as numpy reads them)', async () => {

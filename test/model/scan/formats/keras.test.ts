@@ -143,6 +143,15 @@ describe('scanKerasConfig on Keras 3 config.json', () => {
     expect(rules(config(fixture(name)))).toEqual(expected);
   });
 
+  it.each([
+    ['keras3-sequential.keras', []],
+    ['keras3-cve-2025-1550.keras', ['keras-unsafe-module']],
+  ])('%s through the zip scanner → keras-v3 %j (its model.weights.h5 is plain, clean HDF5)', async (name, expected) => {
+    const result = await scanBytes(fixture(name));
+    expect(result.format).toBe('keras-v3');
+    expect(result.rules).toEqual(expected);
+  });
+
   it('says which module and name a CVE-2025-1550 entry resolves to', () => {
     const [finding] = config(fixture('keras3-cve-2025-1550.json'));
     expect(finding!.message).toContain("'subprocess.run'");
@@ -199,7 +208,7 @@ describe('scanKerasConfig on Keras 2 configs', () => {
     const findings = config(seq(lambda));
     expect(rules(findings)).toEqual(['keras-lambda-bytecode', 'keras-lambda-dangerous-code']);
     expect(findings.filter((f) => f.rule === 'keras-lambda-bytecode')).toHaveLength(2);
-    expect(findings[0]!.message).toContain('names in it: print, x');
+    expect(findings[0]!.message).toContain('names in it: SFRCe24wdF9zb, print, x, malicious');
     expect(findings.find((f) => f.rule === 'keras-lambda-dangerous-code')!.message).toContain('os');
   });
 
@@ -298,6 +307,20 @@ describe('malformed and oversized configs', () => {
     const findings = config(seq(...lambdas));
     expect(findings).toHaveLength(51);
     expect(findings.at(-1)!.message).toContain('10 more findings of this kind');
+  });
+
+  it('never throws on Keras-shaped configs with arbitrary values', () => {
+    const keys = ['class_name', 'module', 'config', 'registered_name', 'function', 'function_type', 'output_shape_type', 'layers', 'name', 'activation', 'node_def', 'op', 'vocabulary', 'filepath', 'code', 'value', 'spec_name'];
+    const words = ['Lambda', '__lambda__', 'function', 'lambda', 'TFOpLambda', 'TensorFlowOpLayer', 'TorchModuleWrapper', 'TFSMLayer', 'StringLookup', 'builtins', 'os', '__main__', 'keras.layers', 'exec', 'io.write_file', 'a.b', PY38_PRINT];
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof({ depthSize: 'small' }, fc.constantFrom(...words), fc.integer(), fc.constant(null), fc.array(tie('tree'), { maxLength: 3 }), fc.dictionary(fc.constantFrom(...keys), tie('tree'), { maxKeys: 5 })),
+    }));
+    fc.assert(
+      fc.property(tree, (value) => {
+        config({ class_name: 'Sequential', config: { layers: [value] } });
+      }),
+      { seed: 42, numRuns: 300 },
+    );
   });
 
   it('never throws on arbitrary JSON or bytes', () => {

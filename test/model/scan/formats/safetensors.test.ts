@@ -265,6 +265,23 @@ describe('safetensors coverage of the data buffer', () => {
     expect(r.rules).toEqual(['safetensors-trailing-data']);
   });
 
+  it('finds a malicious pickle appended to a valid file (polyglot)', async () => {
+    const pickle = Uint8Array.from([0x80, 0x02, ...enc.encode('cos\nsystem\nX'), 2, 0, 0, 0, ...enc.encode('id'), 0x85, 0x52, 0x2e]);
+    const valid = st('{"a":' + t('U8', [4], 0, 4) + '}', 4);
+    const polyglot = new Uint8Array(valid.length + pickle.length);
+    polyglot.set(valid);
+    polyglot.set(pickle, valid.length);
+    const r = await scan(polyglot);
+    expect(r.rules).toContain('safetensors-trailing-data');
+    expect(r.rules).toContain('pickle-dangerous-global');
+    expect(r.findings.find((f) => f.rule === 'pickle-dangerous-global')!.location.member).toMatch(/data after the last tensor/);
+  });
+
+  it('reports a truncated file once, as offsets past the buffer, not also as uncovered bytes', async () => {
+    const whole = st('{"a":' + t('U8', [4], 0, 4) + ',"b":' + t('U8', [64], 4, 68) + '}', 68);
+    expect((await scan(whole.subarray(0, whole.length - 20))).rules).toEqual(['safetensors-offsets-out-of-range']);
+  });
+
   it('flags a data buffer that no tensor covers', async () => {
     expect((await scan(st('{}', 16))).rules).toEqual(['safetensors-trailing-data']);
   });
