@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as Lib from '../../src/index.js';
 
 /**
@@ -44,7 +44,7 @@ export function hasCompiledWorker(): boolean {
 }
 
 export async function runChild(task: Task): Promise<ChildResult> {
-  const lib = (await import(modulePath(task.module))) as typeof Lib;
+  const lib = (await import(pathToFileURL(modulePath(task.module)).href)) as typeof Lib;
   const out: ChildResult = {
     ms: [],
     maxRssKb: 0,

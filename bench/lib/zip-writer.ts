@@ -44,7 +44,7 @@ export class ZipWriter {
     const nameBytes = utf8.encode(name);
     const offset = this.sink.position;
     // miniz pads with an "FB" extra field; a gap shorter than its 4-byte header takes a whole extra block.
-    let pad = (ALIGN - ((offset + 30 + nameBytes.length + 4) % ALIGN)) % ALIGN;
+    const pad = (ALIGN - ((offset + 30 + nameBytes.length + 4) % ALIGN)) % ALIGN;
     const h = new Fields(30 + nameBytes.length + 4 + pad);
     h.u32(0x04034b50).u16(0).u16(0x0808).u16(0).u16(0).u16(0).u32(0).u32(0).u32(0);
     h.u16(nameBytes.length).u16(4 + pad).bytes(nameBytes);

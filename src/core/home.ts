@@ -11,7 +11,7 @@ export const HOME_DIR = '.palisade';
  */
 export function assertSafeOwnership(path: string, st: Stats, what: string): void {
   const uid = process.getuid?.();
-  if (uid !== undefined && uid !== 0 && st.uid !== uid) {
+  if (uid !== undefined && st.uid !== uid) {
     throw new CoreError('CORE_HOME_UNSAFE', `${what} ${path} is owned by uid ${st.uid}, not by you (uid ${uid}); refusing to use it. Fix with: chown -R $(id -u) ${path}`);
   }
   if ((st.mode & 0o002) !== 0) {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkHome, findHome, initHome } from '../../src/core/home.js';
@@ -31,6 +31,14 @@ describe('home', () => {
     const r = await run(['init'], { cwd: d, env: { home: join(d, 'custom') } });
     expect(r.code).toBe(0);
     expect(readFileSync(join(d, 'custom', 'config.yaml'), 'utf8')).toContain('version: 1');
+  });
+
+  // Only root can give a folder away; the refusal itself does not depend on who runs the test.
+  it.runIf(process.getuid?.() === 0)('refuses a home owned by another user', () => {
+    const d = tempDir();
+    initHome(join(d, '.palisade'));
+    chownSync(join(d, '.palisade'), 65534, 65534);
+    expect(() => checkHome(join(d, '.palisade'))).toThrow(/owned by uid 65534/);
   });
 
   it('refuses a home that every user can write', async () => {

@@ -16,6 +16,7 @@ export interface ScanPathsOptions extends ScanOptions {
 }
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+const MIN_FILES_FOR_THREADS = 8;
 
 /**
  * Scans files and folders (recursively). Files are spread over worker threads, one per core, when there is more
@@ -34,8 +35,9 @@ export async function scanPaths(targets: readonly string[], options: ScanPathsOp
     reports[i] = r;
     options.onFile?.(++done, total, r);
   };
-  // The compiled worker exists under dist/; when running from TypeScript sources, scan in this thread instead.
-  if (workers > 1 && existsSync(WORKER)) {
+  // Threads pay a start-up cost (~50 ms each), so a handful of files is scanned in this thread. The compiled
+  // worker exists under dist/; when running from TypeScript sources, scan in this thread too.
+  if (workers > 1 && total > MIN_FILES_FOR_THREADS && existsSync(WORKER)) {
     const pool = new Piscina({ filename: WORKER, maxThreads: workers, minThreads: 1, idleTimeout: 1000 });
     try {
       await Promise.all(

@@ -4,7 +4,7 @@ import { SliceBlob, chunksOf, type Blob } from '../blob.js';
 import { lzma2DictSize } from './lzma2.js';
 import { createLzma2Decoder, createRawLzmaDecoder, type LzmaOptions, type StreamDecoder } from './lzma.js';
 import { createBcjX86Filter, createDeltaFilter, type ChunkFilter } from './sevenzip-filters.js';
-import type { Coder, Folder } from './sevenzip-header.js';
+import type { Coder, Folder } from './sevenzip-streams.js';
 
 /** Method ids as 7-Zip lists them (`7zz i`, "Codecs"), for messages. */
 const CODER_NAMES: Record<string, string> = {

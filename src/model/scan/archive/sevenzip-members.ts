@@ -4,8 +4,9 @@ import { crc32 } from './lzma-crc.js';
 import { LzmaError } from './lzma-error.js';
 import { DEFAULT_MAX_DICT_BYTES } from './lzma.js';
 import { coderName, folderOutput } from './sevenzip-coders.js';
-import type { Entry, Folder } from './sevenzip-header.js';
+import type { Entry } from './sevenzip-header.js';
 import { symlinkEscapes } from './sevenzip-paths.js';
+import type { Folder } from './sevenzip-streams.js';
 
 /** Symlink targets are paths; longer "targets" are not read. */
 export const MAX_LINK_TARGET = 4096;

@@ -4,10 +4,12 @@ import type { ScanFormat } from '../types.js';
 import { crc32 } from './lzma-crc.js';
 import { LzmaError } from './lzma-error.js';
 import { folderOutput, folderProblem } from './sevenzip-coders.js';
-import { K_ENCODED_HEADER, K_HEADER, parseHeader, parseStreamsInfo, type Entry, type Header, type StreamsInfo } from './sevenzip-header.js';
+import { parseHeader, type Entry, type Header } from './sevenzip-header.js';
+import { K_ENCODED_HEADER, K_HEADER } from './sevenzip-ids.js';
 import { MAX_LINK_TARGET, dictLimit, isSymlink, reportSymlink, scanFolder, type FolderJob } from './sevenzip-members.js';
 import { unsafePathReason } from './sevenzip-paths.js';
 import { HeaderReader, SevenZipError, SevenZipLimitError } from './sevenzip-reader.js';
+import { parseStreamsInfo, type StreamsInfo } from './sevenzip-streams.js';
 
 /**
  * The 7z reader (format: DOC/7zFormat.txt in the 7-Zip sources). nullifAI (ReversingLabs, 2025) shipped PyTorch

@@ -3,6 +3,7 @@ import { LzmaError } from './lzma-error.js';
 import { Lzma2Decoder, lzma2DictSize } from './lzma2.js';
 import { checkDictSize, type LzmaOptions, type StreamDecoder } from './lzma.js';
 import { XZ_CHECK_SIZES, createXzCheck, type XzCheck } from './xz-check.js';
+import { RecordList } from './xz-index.js';
 
 /**
  * The .xz container (The .xz File Format, version 1.2.1, tukaani.org/xz/xz-file-format.txt). Section numbers below
@@ -39,28 +40,6 @@ type Phase =
   | 'index-crc'
   | 'footer'
   | 'stream-padding';
-
-/** Block or index records summarised: count, sums and a CRC32 over the (unpadded, uncompressed) pairs (§4.3). */
-class RecordList {
-  count = 0;
-  unpadded = 0;
-  uncompressed = 0;
-  hash = 0;
-
-  add(unpadded: number, uncompressed: number): void {
-    this.count++;
-    this.unpadded += unpadded;
-    this.uncompressed += uncompressed;
-    const rec = new DataView(new ArrayBuffer(16));
-    rec.setFloat64(0, unpadded, true);
-    rec.setFloat64(8, uncompressed, true);
-    this.hash = crc32(new Uint8Array(rec.buffer), this.hash);
-  }
-
-  equals(o: RecordList): boolean {
-    return this.count === o.count && this.unpadded === o.unpadded && this.uncompressed === o.uncompressed && this.hash === o.hash;
-  }
-}
 
 /** Reads a variable-length integer (§1.2) from `buf` at `pos`; returns [value, next position]. */
 function readVli(buf: Uint8Array, pos: number, end: number): [number, number] {

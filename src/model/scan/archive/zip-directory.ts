@@ -101,8 +101,14 @@ export async function readZipDirectory(blob: Blob, maxEntries: number): Promise<
       if (id === 1) {
         let q = e + 4;
         const end = Math.min(q + len, eEnd);
-        if (size === 0xffffffff && q + 8 <= end) (size = u64(cd, q)), (q += 8);
-        if (compressedSize === 0xffffffff && q + 8 <= end) (compressedSize = u64(cd, q)), (q += 8);
+        if (size === 0xffffffff && q + 8 <= end) {
+          size = u64(cd, q);
+          q += 8;
+        }
+        if (compressedSize === 0xffffffff && q + 8 <= end) {
+          compressedSize = u64(cd, q);
+          q += 8;
+        }
         if (localOffset === 0xffffffff && q + 8 <= end) localOffset = u64(cd, q);
       }
       e += 4 + len;

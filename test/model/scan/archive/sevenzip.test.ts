@@ -260,3 +260,13 @@ describe('7z folders whose data and sizes disagree', () => {
     ]);
   });
 });
+
+describe('7z through real format detection', () => {
+  it('nullifAI end to end: the pickle inside the 7z, and inside the zip inside it, is flagged', async () => {
+    const { scanBytes } = await import('../support.js');
+    const r = await scanBytes(readArchive('nullifai.7z'));
+    expect(r.format).toBe('7z');
+    const dangerous = r.findings.filter((f) => f.rule === 'pickle-dangerous-global').map((f) => f.location.member);
+    expect(dangerous.sort()).toEqual(['model.pt!archive/data.pkl', 'payload.pkl']);
+  });
+});
