@@ -21,13 +21,15 @@ const XZ = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 const NPY = [0x93, ...ascii('NUMPY')];
 const HDF5 = [0x89, ...ascii('HDF\r\n\x1a\n')];
 const GGUF = ascii('GGUF');
+/** gguf-py reads a byte-swapped magic as a big-endian GGUF file. */
+const GGUF_BE = ascii('FUGG');
 
 /** Recognises a format by content. `tailHasZipEnd` tells whether a zip end record sits in the last 64 KiB. */
 export function sniff(head: Uint8Array, size: number, tailHasZipEnd: boolean): ScanFormat {
   if (startsWith(head, ZIP_LOCAL) || startsWith(head, ZIP_EMPTY) || startsWith(head, ZIP_SPANNED)) return 'zip';
   if (startsWith(head, SEVEN_Z)) return '7z';
   if (startsWith(head, NPY)) return 'numpy';
-  if (startsWith(head, GGUF)) return 'gguf';
+  if (startsWith(head, GGUF) || startsWith(head, GGUF_BE)) return 'gguf';
   // HDF5 allows a user block of 512, 1024, 2048 … bytes before the signature.
   if ([0, 512, 1024, 2048].some((at) => startsWith(head, HDF5, at))) return 'hdf5';
   if (startsWith(head, XZ)) return 'xz';
@@ -76,8 +78,9 @@ function looksLikeSafetensors(h: Uint8Array, size: number): boolean {
   if (h.length < 10 || size < 10) return false;
   // Header length (u64 LE) followed by a JSON object. The length is checked against the file by the scanner.
   if (h[8] !== 0x7b) return false;
+  // `{` then a key, the end of the object, or JSON whitespace.
   const next = h[9]!;
-  return next === 0x22 || next === 0x7d || next === 0x20 || next === 0x0a;
+  return next === 0x22 || next === 0x7d || next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09;
 }
 
 /** RFC 1950: CM=8, window ≤ 32 KiB, and the header check bits. */
