@@ -8,12 +8,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { hasCompiledWorker, modulePath, RESULT_TAG, runChild, type ChildResult, type ModuleKind, type Task } from './lib/child.js';
+import { childMain, type ChildResult, type Task } from './lib/child.js';
 import { hotSpots } from './lib/cpu-profile.js';
 import { denseCases, inlineCases, makeFolder, writeCase, zipCheckpoint, type Folder, type Input } from './lib/inputs.js';
 import { describeMachine } from './lib/machine.js';
 import { checkZips, namelistCount, pythonAvailable } from './lib/python-check.js';
-import { runCase } from './lib/run-case.js';
+import { hasCompiledWorker, libPath, runCase, type ModuleKind } from './lib/run-case.js';
 import { fmtBytes, fmtMs, fmtRate, fmtRss, GiB, MB, MiB, spread, table } from './lib/stats.js';
 import { verifyGenerators } from './lib/verify-generators.js';
 
@@ -72,7 +72,7 @@ class Bench {
 
   async run(id: string, task: Task): Promise<ChildResult> {
     const flags = this.s.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(OUT, 'profiles', id)}`] : [];
-    const r = await runCase(task, { nodeFlags: flags });
+    const r = await runCase(task, { kind: this.s.module, outDir: OUT, nodeFlags: flags });
     this.peaks.push({ id, rssKb: r.maxRssKb });
     this.raw[id] = r;
     if (this.s.profile) {
@@ -95,7 +95,7 @@ class Bench {
   }
 
   async baseline(): Promise<void> {
-    const r = await this.run('baseline', { kind: 'baseline', module: this.s.module });
+    const r = await this.run('baseline', { kind: 'baseline', lib: libPath(this.s.module) });
     this.baselineKb = r.maxRssKb;
   }
 
@@ -110,7 +110,7 @@ class Bench {
       const input = zipCheckpoint(dir, gib * GiB);
       log(`wrote ${input.path} (${fmtBytes(input.bytes)}, ${fmtBytes(input.diskBytes)} on disk) in ${fmtMs(performance.now() - t0)}`);
       inputs.push(input);
-      const r = await this.run(input.id, { kind: 'scan-file', module: this.s.module, path: input.path, runs: 5 });
+      const r = await this.run(input.id, { kind: 'scan-file', lib: libPath(this.s.module), path: input.path, runs: 5 });
       const worst = spread(r.ms).max;
       this.zipWorstMs = Math.max(this.zipWorstMs, worst);
       rows.push([
@@ -154,7 +154,7 @@ class Bench {
       const t0 = performance.now();
       const input = writeCase(join(OUT, 'pickles'), c);
       log(`wrote ${input.path} (${fmtBytes(input.bytes)}) in ${fmtMs(performance.now() - t0)}`);
-      const r = await this.run(input.id, { kind: 'scan-file', module: this.s.module, path: input.path, runs: 3 });
+      const r = await this.run(input.id, { kind: 'scan-file', lib: libPath(this.s.module), path: input.path, runs: 3 });
       const med = spread(r.ms).median;
       const rate = input.bytes / MB / (med / 1000);
       this.inlineWorstMBps = Math.min(this.inlineWorstMBps, rate);
@@ -178,7 +178,7 @@ class Bench {
       const input = writeCase(join(OUT, 'pickles'), c);
       log(`wrote ${input.path} (${fmtBytes(input.bytes)}, ${input.opcodes} opcodes) in ${fmtMs(performance.now() - t0)}`);
       const runs = k >= 2 ? 1 : 3;
-      const r = await this.run(input.id, { kind: 'scan-file', module: this.s.module, path: input.path, runs });
+      const r = await this.run(input.id, { kind: 'scan-file', lib: libPath(this.s.module), path: input.path, runs });
       const med = spread(r.ms).median;
       rows.push([
         c.label,
@@ -201,6 +201,8 @@ class Bench {
   }
 
   async folder(): Promise<void> {
+    const threads = (workers: number): string =>
+      workers > 1 && this.s.module === 'dist' && hasCompiledWorker() ? 'worker threads' : 'in-thread';
     const t0 = performance.now();
     const f: Folder = this.s.quick ? makeFolder(join(OUT, 'folder'), 2, 100, 10, 20 * MB) : makeFolder(join(OUT, 'folder'), 4, 500, 50, 20 * MB);
     log(`wrote the folder (${f.parts.length * f.perPart} small files, ${fmtBytes(f.smallBytes)}; ${f.largeCount} large, ${fmtBytes(f.largeBytes)}) in ${fmtMs(performance.now() - t0)}`);
@@ -212,12 +214,12 @@ class Bench {
     for (const set of sets) {
       for (const workers of [1, 2]) {
         const id = `folder-${set.name.split(' ')[0]}-${set.name.includes('small') ? 'small' : set.name.includes('all') ? 'all' : 'large'}-w${workers}`;
-        const r = await this.run(id, { kind: 'scan-paths', module: this.s.module, targets: set.targets, workers, runs: 3 });
+        const r = await this.run(id, { kind: 'scan-paths', lib: libPath(this.s.module), targets: set.targets, workers, runs: 3 });
         const med = spread(r.ms).median / 1000;
         rows.push([
           set.name,
           fmtBytes(r.bytes),
-          `${workers} (${r.threads})`,
+          `${workers} (${threads(workers)})`,
           timing(r.ms),
           `${(r.files / med).toFixed(0)} files/s`,
           `${(r.files > 0 ? (med * 1000) / r.files : 0).toFixed(2)} ms`,
@@ -270,7 +272,7 @@ function newestMtime(dir: string): number {
 
 function moduleNote(module: ModuleKind): string {
   if (module === 'src') return 'the TypeScript sources (`src/index.ts` through tsx; scanPaths cannot start worker threads from them)';
-  const built = statSync(modulePath('dist')).mtimeMs;
+  const built = statSync(libPath('dist')).mtimeMs;
   const stale = newestMtime(join(ROOT, 'src')) > built;
   const when = new Date(built).toISOString().replace(/\.\d+Z$/, 'Z');
   return `the compiled library (\`dist/index.js\`, built ${when})${stale ? ' — **older than the newest file in src/: run `npm run build` and measure again**' : ''}`;
@@ -302,8 +304,7 @@ async function main(): Promise<void> {
     },
   });
   if (values.child !== undefined) {
-    const r = await runChild(JSON.parse(values.child) as Task);
-    process.stdout.write(`${RESULT_TAG}${JSON.stringify(r)}\n`);
+    await childMain(values.child);
     return;
   }
   if (values['verify-generators']) {
@@ -312,7 +313,7 @@ async function main(): Promise<void> {
   }
   const only = values.only?.split(',').map((s) => s.trim()) ?? [...SECTIONS];
   for (const o of only) if (!SECTIONS.includes(o as Section)) throw new Error(`--only takes ${SECTIONS.join(',')}; got ${o}`);
-  const module: ModuleKind = values.src || !existsSync(modulePath('dist')) ? 'src' : 'dist';
+  const module: ModuleKind = values.src || !existsSync(libPath('dist')) ? 'src' : 'dist';
   const s: Settings = { module, quick: values.quick, profile: values.profile, sections: new Set(only as Section[]) };
   const started = performance.now();
   mkdirSync(OUT, { recursive: true });

@@ -1,17 +1,15 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type * as Lib from '../../src/index.js';
 
 /**
  * One benchmark case, run in a fresh process so `maxRSS` (the process's peak resident memory) belongs to it alone.
- * The parent starts this file's script with `--child <json>` and reads the `@@result` line it prints.
+ * This file imports nothing but Node built-ins at run time, so run-case.ts can also run it as plain JavaScript
+ * (type-stripped) under bare `node`, the way the CLI runs — no TypeScript loader in the process or its workers.
  */
 export type Task =
-  | { kind: 'baseline'; module: ModuleKind }
-  | { kind: 'scan-file'; module: ModuleKind; path: string; runs: number }
-  | { kind: 'scan-paths'; module: ModuleKind; targets: string[]; workers: number; runs: number };
-
-export type ModuleKind = 'dist' | 'src';
+  | { kind: 'baseline'; lib: string }
+  | { kind: 'scan-file'; lib: string; path: string; runs: number }
+  | { kind: 'scan-paths'; lib: string; targets: string[]; workers: number; runs: number };
 
 export interface ChildResult {
   /** Wall time of each run, milliseconds. */
@@ -22,55 +20,27 @@ export interface ChildResult {
   bytes: number;
   verdicts: Record<string, number>;
   formats: Record<string, number>;
-  /** Rule ids found, with a count, from the last run. */
+  /** Rule ids found in the last run, with a count. */
   rules: Record<string, number>;
-  /** First few findings' messages, for the report. */
+  /** The first few findings or errors, for the report. */
   samples: string[];
-  /** Worker threads (compiled dist) or one thread (TS sources, or workers = 1). */
-  threads: 'worker-threads' | 'in-thread';
 }
 
 export const RESULT_TAG = '@@result ';
 
-const HERE = fileURLToPath(new URL('.', import.meta.url));
-
-export function modulePath(kind: ModuleKind): string {
-  return fileURLToPath(new URL(kind === 'dist' ? '../../dist/index.js' : '../../src/index.js', import.meta.url));
-}
-
-/** scanPaths only uses worker threads when the compiled worker exists next to it. */
-export function hasCompiledWorker(): boolean {
-  return existsSync(`${HERE}../../dist/model/scan/worker.js`);
-}
-
 export async function runChild(task: Task): Promise<ChildResult> {
-  const lib = (await import(pathToFileURL(modulePath(task.module)).href)) as typeof Lib;
-  const out: ChildResult = {
-    ms: [],
-    maxRssKb: 0,
-    files: 0,
-    bytes: 0,
-    verdicts: {},
-    formats: {},
-    rules: {},
-    samples: [],
-    threads: 'in-thread',
-  };
-  if (task.kind === 'baseline') {
-    out.maxRssKb = process.resourceUsage().maxRSS;
-    return out;
+  // `lib` is dist/index.js or src/index.ts, chosen by the parent.
+  const lib = (await import(pathToFileURL(task.lib).href)) as typeof Lib;
+  const out: ChildResult = { ms: [], maxRssKb: 0, files: 0, bytes: 0, verdicts: {}, formats: {}, rules: {}, samples: [] };
+  if (task.kind !== 'baseline') {
+    for (let i = 0; i < task.runs; i++) {
+      const started = performance.now();
+      const reports =
+        task.kind === 'scan-file' ? [await lib.scanFile(task.path)] : (await lib.scanPaths(task.targets, { workers: task.workers })).files;
+      out.ms.push(performance.now() - started);
+      if (i === task.runs - 1) tally(out, reports);
+    }
   }
-  const runs = task.runs;
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    const reports =
-      task.kind === 'scan-file'
-        ? [await lib.scanFile(task.path)]
-        : (await lib.scanPaths(task.targets, { workers: task.workers })).files;
-    out.ms.push(performance.now() - started);
-    if (i === runs - 1) tally(out, reports);
-  }
-  if (task.kind === 'scan-paths' && task.workers > 1 && task.module === 'dist' && hasCompiledWorker()) out.threads = 'worker-threads';
   out.maxRssKb = process.resourceUsage().maxRSS;
   return out;
 }
@@ -87,4 +57,10 @@ function tally(out: ChildResult, reports: readonly Lib.FileReport[]): void {
       if (out.samples.length < 5) out.samples.push(`${r.path}: ${f.rule}: ${f.message}`);
     }
   }
+}
+
+/** Entry when run as a script: `node child.mjs '<task json>'`. */
+export async function childMain(json: string): Promise<void> {
+  const r = await runChild(JSON.parse(json) as Task);
+  process.stdout.write(`${RESULT_TAG}${JSON.stringify(r)}\n`);
 }

@@ -20,8 +20,10 @@ export async function scanBlob(path: string, blob: Blob, options: ScanOptions = 
   const ctx = new ScanContext(findings, policy ?? defaultPolicy(options.allow), limits, dispatch);
   try {
     const format = await dispatch(blob, ctx);
+    ctx.finish();
     return { path, format, verdict: verdictOf(findings), size: blob.size, findings };
   } catch (err) {
+    ctx.finish();
     // A reader failure is an `error` verdict unless the findings so far already make the file unsafe.
     const verdict = verdictOf(findings) === 'unsafe' ? 'unsafe' : 'error';
     return { path, format: 'other', verdict, size: blob.size, findings, error: describeError(err) };

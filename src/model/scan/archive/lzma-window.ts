@@ -1,3 +1,26 @@
+import { LzmaError } from './lzma-error.js';
+import type { LzmaOptions } from './lzma.js';
+
+export const DEFAULT_MAX_DICT_BYTES = 64 * 1024 * 1024;
+
+/** LZMA's smallest dictionary (the spec rounds smaller declared sizes up to this). */
+const MIN_DICT = 4096;
+
+/**
+ * Throws a `limit` error when decoding needs a larger window than allowed. A stream of known size never needs
+ * more window than its size, so a 7z coder that declares a 1 GiB dictionary for a 1 KiB file is accepted.
+ */
+export function checkDictSize(dictSize: number, knownSize: number | undefined, opts: LzmaOptions): number {
+  const max = opts.maxDictBytes ?? DEFAULT_MAX_DICT_BYTES;
+  const needed = Math.max(MIN_DICT, Math.min(dictSize, knownSize ?? Infinity));
+  if (needed > max) {
+    throw new LzmaError('limit', `the stream needs a ${mib(dictSize)} dictionary, above the ${mib(max)} limit`);
+  }
+  return needed;
+}
+
+const mib = (n: number): string => (n >= 1 << 20 ? `${Math.round((n / (1 << 20)) * 10) / 10} MiB` : `${n} bytes`);
+
 /** Largest chunk handed to a decoder's `out` callback. */
 export const OUT_CHUNK = 64 * 1024;
 

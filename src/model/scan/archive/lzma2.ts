@@ -1,7 +1,7 @@
 import { LzmaDecoder, parsePropsByte } from './lzma-decoder.js';
 import { LzmaError } from './lzma-error.js';
-import { OutWindow } from './lzma-window.js';
-import { checkDictSize, type LzmaOptions, type StreamDecoder } from './lzma.js';
+import { OutWindow, checkDictSize } from './lzma-window.js';
+import type { LzmaOptions, StreamDecoder } from './lzma.js';
 
 /**
  * LZMA2, the chunked container around LZMA used by xz and 7z (format as implemented by liblzma's

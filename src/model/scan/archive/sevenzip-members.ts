@@ -2,7 +2,7 @@ import { BufferBlob, type Blob } from '../blob.js';
 import type { ScanContext } from '../context.js';
 import { crc32 } from './lzma-crc.js';
 import { LzmaError } from './lzma-error.js';
-import { DEFAULT_MAX_DICT_BYTES } from './lzma.js';
+import { DEFAULT_MAX_DICT_BYTES } from './lzma-window.js';
 import { coderName, folderOutput } from './sevenzip-coders.js';
 import type { Entry } from './sevenzip-header.js';
 import { symlinkEscapes } from './sevenzip-paths.js';
@@ -11,11 +11,36 @@ import type { Folder } from './sevenzip-streams.js';
 /** Symlink targets are paths; longer "targets" are not read. */
 export const MAX_LINK_TARGET = 4096;
 
-/** Unix mode in the high 16 bits (7-Zip sets 0x8000, FILE_ATTRIBUTE_UNIX_EXTENSION), or a Windows reparse point. */
+/** A Unix symlink: mode in the high 16 bits, flagged by 0x8000 (7-Zip's FILE_ATTRIBUTE_UNIX_EXTENSION). */
+const isUnixLink = (attrib: number): boolean => (attrib & 0x8000) !== 0 && ((attrib >>> 16) & 0o170000) === 0o120000;
+/** FILE_ATTRIBUTE_REPARSE_POINT: a Windows symlink or junction (7-Zip -snl on Windows). */
+const REPARSE_POINT = 0x400;
+
 export function isSymlink(e: Entry): boolean {
-  if (e.attrib === undefined) return false;
-  if (e.attrib & 0x8000 && ((e.attrib >>> 16) & 0o170000) === 0o120000) return true;
-  return (e.attrib & 0x400) !== 0;
+  return e.attrib !== undefined && (isUnixLink(e.attrib) || (e.attrib & REPARSE_POINT) !== 0);
+}
+
+const IO_REPARSE_TAG_SYMLINK = 0xa000000c;
+const IO_REPARSE_TAG_MOUNT_POINT = 0xa0000003;
+
+/**
+ * A link member's target. A Unix link stores the path as its data. A Windows reparse point stores a
+ * REPARSE_DATA_BUFFER (MS-FSCC §2.1.2.4 symbolic link, §2.1.2.5 mount point): tag, lengths, then name offsets into a
+ * UTF-16LE path buffer; the print name (else the substitute name, without its `\??\` prefix) is the target.
+ */
+export function linkTarget(e: Entry, bytes: Uint8Array): string {
+  if (e.attrib !== undefined && !isUnixLink(e.attrib) && bytes.length >= 16) {
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const tag = v.getUint32(0, true);
+    if (tag === IO_REPARSE_TAG_SYMLINK || tag === IO_REPARSE_TAG_MOUNT_POINT) {
+      const start = tag === IO_REPARSE_TAG_SYMLINK ? 20 : 16;
+      const name = (off: number, len: number): string =>
+        start + off + len <= bytes.length ? Buffer.from(bytes.subarray(start + off, start + off + len)).toString('utf16le') : '';
+      const print = name(v.getUint16(12, true), v.getUint16(14, true));
+      return (print || name(v.getUint16(8, true), v.getUint16(10, true))).replace(/^\\\?\?\\/, '');
+    }
+  }
+  return new TextDecoder('utf-8').decode(bytes);
 }
 
 /** Splits a folder's output into its sub-streams, keeping the bytes of the wanted ones. */
@@ -160,8 +185,7 @@ async function handleMember(e: Entry, bytes: Uint8Array, ctx: ScanContext, parti
     ctx.child(e.name).report('sevenzip-corrupt', `CRC32 of the decoded member does not match the archive's; it was scanned as decoded`);
   }
   if (isSymlink(e)) {
-    const target = new TextDecoder('utf-8').decode(bytes);
-    reportSymlink(e, target, ctx);
+    reportSymlink(e, linkTarget(e, bytes), ctx);
     return;
   }
   await ctx.scanMember(e.name, new BufferBlob(bytes));

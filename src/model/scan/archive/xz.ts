@@ -1,7 +1,8 @@
 import { crc32 } from './lzma-crc.js';
 import { LzmaError } from './lzma-error.js';
 import { Lzma2Decoder, lzma2DictSize } from './lzma2.js';
-import { checkDictSize, type LzmaOptions, type StreamDecoder } from './lzma.js';
+import type { LzmaOptions, StreamDecoder } from './lzma.js';
+import { checkDictSize } from './lzma-window.js';
 import { XZ_CHECK_SIZES, createXzCheck, type XzCheck } from './xz-check.js';
 import { RecordList } from './xz-index.js';
 

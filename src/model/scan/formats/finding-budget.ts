@@ -48,3 +48,10 @@ export function quoteName(name: string, max = 80): string {
   const cut = name.length > max ? `${name.slice(0, max)}…` : name;
   return JSON.stringify(cut);
 }
+
+/** Makes a string from the file safe for a one-line message: control characters escaped, length capped. */
+export function printable(s: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { benignPickle, osSystemPickle } from '../../../support/pickle-asm.js';
 import { makeZip } from '../../../support/zip-writer.js';
+import { BufferBlob } from '../../../../src/model/scan/blob.js';
+import { scanBlob } from '../../../../src/model/scan/scan-file.js';
 import { scanBytes } from '../support.js';
+
+const scanFile = (bytes: Uint8Array) => scanBlob('t.zip', new BufferBlob(bytes));
 
 const torch = (pkl: Uint8Array, extra: Parameters<typeof makeZip>[0] = []): Uint8Array =>
   makeZip([
@@ -75,6 +79,14 @@ describe('zip scanner', () => {
     expect(declared.rules).toEqual(['archive-bomb']);
     const lying = await scanBytes(makeZip([{ name: 'b.bin', data: zeros, deflate: true, declaredSize: 10 }]), { maxInMemoryBytes: 1 << 20 });
     expect(lying.rules).toContain('archive-bomb');
+  });
+
+  it('lists at most 100 findings of one rule per file and counts the rest', async () => {
+    const names = Array.from({ length: 150 }, (_, i) => ({ name: `../x${i}`, data: Buffer.from('x') }));
+    const r = await scanFile(makeZip(names));
+    expect(r.findings).toHaveLength(101);
+    expect(r.findings[100]!.message).toBe('50 more findings of this rule were not listed');
+    expect(r.verdict).toBe('unsafe');
   });
 
   it('flags duplicate names', async () => {
