@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type * as Lib from '../../src/index.js';
 
 /**
@@ -8,6 +9,7 @@ import type * as Lib from '../../src/index.js';
  */
 export type Task =
   | { kind: 'baseline'; lib: string }
+  | { kind: 'calibrate'; lib: string; iterations: number }
   | { kind: 'scan-file'; lib: string; path: string; runs: number }
   | { kind: 'scan-paths'; lib: string; targets: string[]; workers: number; runs: number };
 
@@ -28,7 +30,36 @@ export interface ChildResult {
 
 export const RESULT_TAG = '@@result ';
 
+/** A pure integer loop for a worker thread: no memory traffic, no allocation, no I/O. */
+const SPIN = `const { workerData, parentPort } = require('node:worker_threads');
+let x = 0;
+for (let i = 0; i < workerData; i++) x = (x + (i % 7)) | 0;
+parentPort.postMessage(x);`;
+
+/** Wall time for `threads` threads each running the loop at once. */
+async function spin(threads: number, iterations: number): Promise<number> {
+  const started = performance.now();
+  await Promise.all(
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise((resolve, reject) => {
+          const w = new Worker(SPIN, { eval: true, workerData: iterations });
+          w.once('message', resolve);
+          w.once('error', reject);
+        }),
+    ),
+  );
+  return performance.now() - started;
+}
+
 export async function runChild(task: Task): Promise<ChildResult> {
+  if (task.kind === 'calibrate') {
+    // How much a second thread buys on this machine for work with no shared state: the ceiling for workers=2.
+    const one = await spin(1, task.iterations);
+    const two = await spin(2, task.iterations);
+    return { ms: [one, two], maxRssKb: process.resourceUsage().maxRSS, files: 0, bytes: 0, verdicts: {}, formats: {}, rules: {}, samples: [] };
+  }
   // `lib` is dist/index.js or src/index.ts, chosen by the parent.
   const lib = (await import(pathToFileURL(task.lib).href)) as typeof Lib;
   const out: ChildResult = { ms: [], maxRssKb: 0, files: 0, bytes: 0, verdicts: {}, formats: {}, rules: {}, samples: [] };

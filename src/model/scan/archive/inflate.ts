@@ -4,6 +4,9 @@ import unbzip2 from 'unbzip2-stream';
 import { chunksOf, type Blob } from '../blob.js';
 import { createLzmaAloneDecoder, createXzDecoder, type StreamDecoder } from './lzma.js';
 
+/** Input bytes per LZMA decoder push. */
+const LZMA_PUSH = 1024;
+
 export type Compression = 'deflate-raw' | 'zlib' | 'gzip' | 'bzip2' | 'xz' | 'lzma';
 
 /**
@@ -20,9 +23,12 @@ export async function* decompress(kind: Compression, blob: Blob, maxOut: number)
   if (kind === 'xz' || kind === 'lzma') {
     const dec: StreamDecoder = kind === 'xz' ? createXzDecoder({}) : createLzmaAloneDecoder({});
     for await (const chunk of chunksOf(blob)) {
-      const out: Uint8Array[] = [];
-      dec.push(chunk, (b) => out.push(count(b)));
-      yield* out;
+      // LZMA expands up to ~8 KiB per input byte: pushing 1 KiB at a time bounds what one push can produce.
+      for (let i = 0; i < chunk.length; i += LZMA_PUSH) {
+        const out: Uint8Array[] = [];
+        dec.push(chunk.subarray(i, i + LZMA_PUSH), (b) => out.push(count(b)));
+        yield* out;
+      }
     }
     const out: Uint8Array[] = [];
     dec.end((b) => out.push(count(b)));

@@ -29,14 +29,14 @@ export const ARCHIVE_RULES = defineRules({
   'archive-encrypted': {
     severity: 'medium',
     impact: 'suspicious',
-    title: 'Archive member is encrypted',
-    help: 'An encrypted member cannot be analysed. If the flag is set on data that is not really encrypted, loaders that ignore the flag (PyTorch) still read it: that member was scanned as plain data.',
+    title: 'Archive member or header is encrypted',
+    help: 'Encrypted members (or a 7z header, which also hides the names) cannot be analysed; review before anyone unpacks them. When a zip flag claims encryption on plain stored data, loaders that ignore the flag (PyTorch) still read it, and so did the scanner.',
   },
   'archive-unsupported-method': {
     severity: 'medium',
     impact: 'suspicious',
-    title: 'Archive member uses a compression method the scanner does not read',
-    help: 'The member was not analysed. Repack the archive with stored or deflate members.',
+    title: 'Archive member uses a compression method or filter the scanner does not read',
+    help: 'The member was not analysed. Repack the archive with a common method (zip: stored or deflate; 7z: LZMA or LZMA2).',
   },
   'archive-malformed': {
     severity: 'medium',

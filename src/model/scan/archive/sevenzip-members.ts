@@ -5,7 +5,7 @@ import { LzmaError } from './lzma-error.js';
 import { DEFAULT_MAX_DICT_BYTES } from './lzma-window.js';
 import { coderName, folderOutput } from './sevenzip-coders.js';
 import type { Entry } from './sevenzip-header.js';
-import { symlinkEscapes } from './sevenzip-paths.js';
+import { linkEscape } from './member-path.js';
 import type { Folder } from './sevenzip-streams.js';
 
 /** Symlink targets are paths; longer "targets" are not read. */
@@ -133,19 +133,19 @@ export async function scanFolder(blob: Blob, job: FolderJob, ctx: ScanContext): 
       const chunk = next.value;
       produced += chunk.length;
       if (!ctx.spend(chunk.length)) {
-        ctx.report('sevenzip-bomb', `decoding folder ${job.index} spent the decompression budget of ${ctx.limits.maxTotalInflated} bytes; the rest of the archive was not analysed`, { offset: job.packOffset });
+        ctx.report('archive-bomb', `decoding folder ${job.index} spent the decompression budget of ${ctx.limits.maxTotalInflated} bytes; the rest of the archive was not analysed`, { offset: job.packOffset });
         return 'budget-spent';
       }
       const { done, surplus } = splitter.feed(chunk);
       for (const d of done) await handleMember(job.members.get(d.index)!, d.bytes, ctx);
       if (surplus > 0) {
-        ctx.report('sevenzip-corrupt', `folder ${job.index} decodes to more than its declared ${folder.unpackSize} bytes`, { offset: job.packOffset });
+        ctx.report('archive-malformed', `folder ${job.index} decodes to more than its declared ${folder.unpackSize} bytes`, { offset: job.packOffset });
         return 'done';
       }
       if (splitter.position > last) return 'done';
     }
     if (produced < folder.unpackSize) {
-      ctx.report('sevenzip-corrupt', `folder ${job.index} ends after ${produced} of its declared ${folder.unpackSize} bytes; a member cut short was scanned as far as it goes, later ones were not analysed`, { offset: job.packOffset });
+      ctx.report('archive-malformed', `folder ${job.index} ends after ${produced} of its declared ${folder.unpackSize} bytes; a member cut short was scanned as far as it goes, later ones were not analysed`, { offset: job.packOffset });
       await scanPartial(splitter, job, ctx);
     }
     return 'done';
@@ -167,7 +167,7 @@ function reportDecodeError(err: unknown, job: FolderJob, ctx: ScanContext, produ
   if (err instanceof LzmaError && err.reason === 'limit') {
     ctx.report('scan-incomplete', `${what} was not decoded: ${why}`, { offset: job.packOffset });
   } else {
-    ctx.report('sevenzip-corrupt', `${what} does not decode after ${produced} bytes: ${why}; a member cut short was scanned as far as it goes, later ones were not analysed`, { offset: job.packOffset });
+    ctx.report('archive-malformed', `${what} does not decode after ${produced} bytes: ${why}; a member cut short was scanned as far as it goes, later ones were not analysed`, { offset: job.packOffset });
   }
 }
 
@@ -182,7 +182,7 @@ async function scanPartial(splitter: Splitter, job: FolderJob, ctx: ScanContext)
 
 async function handleMember(e: Entry, bytes: Uint8Array, ctx: ScanContext, partial = false): Promise<void> {
   if (!partial && e.crc !== undefined && crc32(bytes) !== e.crc) {
-    ctx.child(e.name).report('sevenzip-corrupt', `CRC32 of the decoded member does not match the archive's; it was scanned as decoded`);
+    ctx.child(e.name).report('archive-malformed', `CRC32 of the decoded member does not match the archive's; it was scanned as decoded`);
   }
   if (isSymlink(e)) {
     reportSymlink(e, linkTarget(e, bytes), ctx);
@@ -193,10 +193,10 @@ async function handleMember(e: Entry, bytes: Uint8Array, ctx: ScanContext, parti
 
 export function reportSymlink(e: Entry, target: string | undefined, ctx: ScanContext): void {
   const c = ctx.child(e.name);
-  if (target !== undefined && symlinkEscapes(e.name, target)) {
-    c.report('sevenzip-symlink-escape', `symbolic link points to '${target}', outside the extraction folder`);
+  if (target !== undefined && linkEscape(e.name, target) !== undefined) {
+    c.report('archive-path-traversal', `symbolic link points to '${target}', outside the extraction folder`);
   } else {
     const to = target === undefined ? 'a target that could not be read' : `'${target}'`;
-    c.report('sevenzip-symlink', `symbolic link to ${to}`);
+    c.report('archive-symlink', `symbolic link to ${to}`);
   }
 }

@@ -7,7 +7,7 @@ import { folderOutput, folderProblem } from './sevenzip-coders.js';
 import { parseHeader, type Entry, type Header } from './sevenzip-header.js';
 import { K_ENCODED_HEADER, K_HEADER } from './sevenzip-ids.js';
 import { MAX_LINK_TARGET, dictLimit, isSymlink, reportSymlink, scanFolder, type FolderJob } from './sevenzip-members.js';
-import { unsafePathReason } from './sevenzip-paths.js';
+import { escapingPath } from './member-path.js';
 import { HeaderReader, SevenZipError, SevenZipLimitError } from './sevenzip-reader.js';
 import { parseStreamsInfo, type StreamsInfo } from './sevenzip-streams.js';
 
@@ -37,7 +37,7 @@ export async function scanSevenZip(blob: Blob, ctx: ScanContext): Promise<ScanFo
     header = await readHeader(blob, ctx);
   } catch (err) {
     if (err instanceof SevenZipError) {
-      ctx.report('sevenzip-corrupt', `7z header is corrupt${at(err.offset)}: ${err.message}; the archive was not analysed`, offsetOf(err.offset));
+      ctx.report('archive-malformed', `7z header is corrupt${at(err.offset)}: ${err.message}; the archive was not analysed`, offsetOf(err.offset));
     } else if (err instanceof SevenZipLimitError) {
       ctx.report('scan-incomplete', `${err.message}; the 7z archive was not analysed`);
     } else {
@@ -111,11 +111,11 @@ async function decodeHeader(blob: Blob, info: StreamsInfo, ctx: ScanContext): Pr
   if (folder === undefined) throw new SevenZipError('encoded header has no folder', undefined);
   const problem = folderProblem(folder);
   if (problem?.kind === 'encrypted') {
-    ctx.report('sevenzip-encrypted', 'the 7z header is encrypted: file names and contents cannot be analysed');
+    ctx.report('archive-encrypted', 'the 7z header is encrypted: file names and contents cannot be analysed');
     return undefined;
   }
   if (problem?.kind === 'unsupported') {
-    ctx.report('sevenzip-unsupported-coder', `the 7z header is packed with ${problem.coders.join(' + ')}; the archive was not analysed`);
+    ctx.report('archive-unsupported-method', `the 7z header is packed with ${problem.coders.join(' + ')}; the archive was not analysed`);
     return undefined;
   }
   if (folder.unpackSize > ctx.limits.maxMetadataBytes) {
@@ -148,8 +148,8 @@ async function decodeHeader(blob: Blob, info: StreamsInfo, ctx: ScanContext): Pr
 /** Findings from names and attributes alone: traversal, anti-items. */
 function checkEntries(entries: Entry[], ctx: ScanContext): void {
   for (const e of entries) {
-    const reason = unsafePathReason(e.name);
-    if (reason !== undefined) ctx.child(e.name).report('sevenzip-path-traversal', `member name ${JSON.stringify(e.name)} ${reason}`);
+    const reason = escapingPath(e.name);
+    if (reason !== undefined) ctx.child(e.name).report('archive-path-traversal', `member name ${JSON.stringify(e.name)} ${reason}`);
     if (e.isAnti) {
       ctx.child(e.name).report('sevenzip-anti-item', `anti-item: extracting over an existing folder deletes ${JSON.stringify(e.name)}`);
     }
@@ -173,23 +173,23 @@ async function scanFolders(blob: Blob, header: Header, ctx: ScanContext): Promis
     const list = names.slice(0, 5).map((n) => `'${n}'`).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
     const problem = folderProblem(folder);
     if (problem?.kind === 'encrypted') {
-      ctx.report('sevenzip-encrypted', `${names.length} member(s) are encrypted and were not analysed: ${list}`);
+      ctx.report('archive-encrypted', `${names.length} member(s) are encrypted and were not analysed: ${list}`);
       for (const e of members.values()) if (isSymlink(e)) reportSymlink(e, undefined, ctx);
       continue;
     }
     if (problem?.kind === 'unsupported') {
-      ctx.report('sevenzip-unsupported-coder', `folder ${index} uses ${problem.coders.join(' + ')}; its members were not analysed: ${list}`);
+      ctx.report('archive-unsupported-method', `folder ${index} uses ${problem.coders.join(' + ')}; its members were not analysed: ${list}`);
       for (const e of members.values()) if (isSymlink(e)) reportSymlink(e, undefined, ctx);
       continue;
     }
     const first = folder.firstPackStream;
     const job: FolderJob = { index, folder, packOffset: offsets[first]!, packSize: info.packSizes[first]!, members, wanted: new Set() };
     if (folder.unpackSize >= BOMB_MIN_BYTES && folder.unpackSize > job.packSize * ctx.limits.maxCompressionRatio) {
-      ctx.report('sevenzip-bomb', `folder ${index} declares ${folder.unpackSize} bytes from ${job.packSize} packed (ratio above ${ctx.limits.maxCompressionRatio}): ${list}`, { offset: job.packOffset });
+      ctx.report('archive-bomb', `folder ${index} declares ${folder.unpackSize} bytes from ${job.packSize} packed (ratio above ${ctx.limits.maxCompressionRatio}): ${list}`, { offset: job.packOffset });
       continue;
     }
     if (job.packOffset + job.packSize > blob.size) {
-      ctx.report('sevenzip-corrupt', `folder ${index}'s packed data (${job.packSize} bytes at offset ${job.packOffset}) runs past the end of the file: truncated; not analysed: ${list}`, { offset: job.packOffset });
+      ctx.report('archive-malformed', `folder ${index}'s packed data (${job.packSize} bytes at offset ${job.packOffset}) runs past the end of the file: truncated; not analysed: ${list}`, { offset: job.packOffset });
       continue;
     }
     for (const [i, e] of members) {
@@ -197,7 +197,7 @@ async function scanFolders(blob: Blob, header: Header, ctx: ScanContext): Promis
         if (e.size <= MAX_LINK_TARGET) job.wanted.add(i);
         else reportSymlink(e, undefined, ctx);
       } else if (e.size > ctx.limits.maxInMemoryBytes) {
-        ctx.child(e.name).report('sevenzip-member-too-large', `member is ${e.size} bytes, above the in-memory limit of ${ctx.limits.maxInMemoryBytes}; not analysed`);
+        ctx.child(e.name).report('archive-member-too-large', `member is ${e.size} bytes, above the in-memory limit of ${ctx.limits.maxInMemoryBytes}; not analysed`);
       } else if (e.size > 0 && !e.isDir) {
         job.wanted.add(i);
       }

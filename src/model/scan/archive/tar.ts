@@ -2,7 +2,7 @@ import { SliceBlob, type Blob } from '../blob.js';
 import type { ScanContext } from '../context.js';
 import { isTarHeader, parseOctal } from '../detect.js';
 import type { ScanFormat } from '../types.js';
-import { escapingPath } from './member-path.js';
+import { escapingPath, linkEscape } from './member-path.js';
 import { scanTorchLegacyTar, type TarMember } from './torch-legacy-tar.js';
 
 /** Members of torch's pre-1.6 tar layout (torch/serialization.py `_legacy_load`). */
@@ -49,7 +49,8 @@ export async function scanTar(blob: Blob, ctx: ScanContext): Promise<ScanFormat>
     if (esc !== undefined) ctx.report('archive-path-traversal', `tar member '${name}' ${esc}`, { member });
     if (type === '1' || type === '2') {
       const target = cString(h.subarray(157, 257));
-      const out = escapingPath(target) ?? (type === '2' ? escapingPath(`${name.split('/').slice(0, -1).join('/')}/${target}`) : undefined);
+      // Hard link targets name archive members (from the archive root); symlink targets resolve from the link's folder.
+      const out = type === '2' ? linkEscape(name, target) : escapingPath(target);
       const kind = type === '2' ? 'symbolic' : 'hard';
       if (out !== undefined) ctx.report('archive-path-traversal', `tar member '${name}' is a ${kind} link to '${target}', which ${out}`, { member });
       else ctx.report('archive-symlink', `tar member '${name}' is a ${kind} link to '${target}'`, { member });

@@ -6,7 +6,7 @@ import { pickleFormat, walkPickleStream } from '../pickle/scan-pickle.js';
 import { looksLikePickle } from '../pickle/sniff.js';
 import type { ScanFormat } from '../types.js';
 import { BombError, decompress, inflateRawBounded, withBudget } from './inflate.js';
-import { escapingPath, isZipSymlink } from './member-path.js';
+import { escapingPath, isZipSymlink, linkEscape } from './member-path.js';
 import { readLocalHeader, readZipDirectory, ZipFormatError, type ZipEntry } from './zip-directory.js';
 
 const STORED = 0;
@@ -131,8 +131,7 @@ function checkCrc(entry: ZipEntry, bytes: Uint8Array, ctx: ScanContext): void {
 function symlink(entry: ZipEntry, target: Uint8Array, ctx: ScanContext): void {
   const to = new TextDecoder().decode(target);
   const member = join(ctx, entry.name);
-  const base = entry.name.split('/').slice(0, -1).join('/');
-  const escape = escapingPath(to) ?? escapingPath(base === '' ? to : `${base}/${to}`);
+  const escape = linkEscape(entry.name, to);
   if (escape !== undefined) ctx.report('archive-path-traversal', `zip member '${entry.name}' is a symbolic link to '${to}', which ${escape}`, { member });
   else ctx.report('archive-symlink', `zip member '${entry.name}' is a symbolic link to '${to}'`, { member });
 }

@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../../../src/model/scan/archive/lzma-crc.js';
+import { ARCHIVE_RULES } from '../../../../src/model/scan/archive/rules.js';
 import { SEVENZIP_RULES } from '../../../../src/model/scan/archive/sevenzip-rules.js';
 import { mutate, mutation } from './mutations.js';
 import { readArchive, scan7z } from './sevenzip-support.js';
 
-const ALLOWED = new Set([...Object.keys(SEVENZIP_RULES), 'scan-incomplete']);
+const ALLOWED = new Set([...Object.keys(SEVENZIP_RULES), ...Object.keys(ARCHIVE_RULES), 'scan-incomplete']);
 
 const ARCHIVES = [
   'copy-7zz.7z',

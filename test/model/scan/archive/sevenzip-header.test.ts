@@ -52,41 +52,41 @@ describe('7z header parsing (hand-built)', () => {
 
   it('more files with data than streams', async () => {
     const r = await scan7z(archive(DATA, [0x01, ...copyStreams(12), 0x05, 0x02, ...names('a', 'b'), 0x00, 0x00]));
-    expect(r.rules).toEqual(['sevenzip-corrupt']);
+    expect(r.rules).toEqual(['archive-malformed']);
     expect(r.findings[0]!.message).toMatch(/more files with data than streams/);
   });
 
   it('a file count the header cannot describe', async () => {
     // 0x7f files, no empty-stream vector, one stream: impossible.
     const r = await scan7z(archive(DATA, [0x01, ...copyStreams(12), 0x05, 0x7f, 0x00, 0x00]));
-    expect(r.rules).toEqual(['sevenzip-corrupt']);
+    expect(r.rules).toEqual(['archive-malformed']);
     expect(r.findings[0]!.message).toMatch(/127 files, more than it can describe/);
     expect(r.findings[0]!.location.offset).toBeGreaterThan(32 + DATA.length);
   });
 
   it('names that run out before the files do', async () => {
     const r = await scan7z(archive(DATA, [0x01, ...copyStreams(12, [5, 7]), 0x05, 0x02, ...names('a'), 0x00, 0x00]));
-    expect(r.rules).toEqual(['sevenzip-corrupt']);
+    expect(r.rules).toEqual(['archive-malformed']);
     expect(r.findings[0]!.message).toMatch(/names list holds 1 of 2 names/);
   });
 
   it('sub-stream sizes larger than the folder', async () => {
     const r = await scan7z(archive(DATA, [0x01, ...copyStreams(12, [50, 7]), 0x05, 0x02, ...names('a', 'b'), 0x00, 0x00]));
-    expect(r.rules).toEqual(['sevenzip-corrupt']);
+    expect(r.rules).toEqual(['archive-malformed']);
     expect(r.findings[0]!.message).toMatch(/add up to more than folder 0/);
   });
 
   it('a folder with more coders than 7-Zip allows', async () => {
     const header = [0x01, 0x04, 0x06, 0x00, 0x01, 0x09, 12, 0x00, 0x07, 0x0b, 0x01, 0x00, 0x41, 0x01, 0x00];
     const r = await scan7z(archive(DATA, header));
-    expect(r.rules).toEqual(['sevenzip-corrupt']);
+    expect(r.rules).toEqual(['archive-malformed']);
     expect(r.findings[0]!.message).toMatch(/65 coders/);
   });
 
   it('a pack stream that points past the end of the file', async () => {
     const header = [0x01, 0x04, 0x06, 0x60, 0x01, 0x09, 12, 0x00, 0x07, 0x0b, 0x01, 0x00, 0x01, 0x01, 0x00, 0x0c, 12, 0x00, 0x00, 0x05, 0x01, ...names('a'), 0x00, 0x00];
     const r = await scan7z(archive(DATA, header));
-    expect(r.rules).toEqual(['sevenzip-corrupt']);
+    expect(r.rules).toEqual(['archive-malformed']);
     expect(r.findings[0]!.message).toMatch(/runs past the end of the file/);
     expect(r.findings[0]!.location.offset).toBe(32 + 0x60);
   });
@@ -102,7 +102,7 @@ describe('7z header parsing (hand-built)', () => {
     self[5] = self.length;
     self[15] = self.length;
     const r = await scan7z(archive(self, self, 32));
-    expect(r.rules).toEqual(['sevenzip-corrupt']);
+    expect(r.rules).toEqual(['archive-malformed']);
     expect(r.findings[0]!.message).toMatch(/nest too deep/);
   });
 
@@ -123,7 +123,7 @@ describe('7z header parsing (hand-built)', () => {
       0x00,
     ];
     const r = await scan7z(archive(DATA, [0x01, ...streams, 0x05, 0x01, ...names('a'), 0x00, 0x00]));
-    expect(r.rules).toEqual(['sevenzip-corrupt']);
+    expect(r.rules).toEqual(['archive-malformed']);
     expect(r.findings[0]!.message).toMatch(/CRC32 of the decoded member/);
     expect(r.members.has('a')).toBe(true);
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../../../src/model/scan/archive/lzma-crc.js';
-import { symlinkEscapes, unsafePathReason } from '../../../../src/model/scan/archive/sevenzip-paths.js';
+import { escapingPath as unsafePathReason, linkEscape } from '../../../../src/model/scan/archive/member-path.js';
+
+const symlinkEscapes = (name: string, target: string): boolean => linkEscape(name, target) !== undefined;
 import { RULES } from '../../../../src/model/scan/rules.js';
 import { readArchive, scan7z } from './sevenzip-support.js';
 
@@ -69,20 +71,20 @@ describe('7z listing and decoding', () => {
 describe('7z findings', () => {
   it.each(['encrypted-files-7zz.7z', 'encrypted-files-py7zr.7z'])('%s: encrypted members are reported, not scanned', async (file) => {
     const r = await scan7z(file);
-    expect(r.rules).toEqual(['sevenzip-encrypted']);
+    expect(r.rules).toEqual(['archive-encrypted']);
     expect(r.findings[0]!.message).toContain('weights/data.pkl');
     expect(r.members.size).toBe(0);
   });
 
   it.each(['encrypted-header-7zz.7z', 'encrypted-header-py7zr.7z'])('%s: an encrypted header is reported', async (file) => {
     const r = await scan7z(file);
-    expect(r.rules).toEqual(['sevenzip-encrypted']);
+    expect(r.rules).toEqual(['archive-encrypted']);
     expect(r.findings[0]!.message).toMatch(/header is encrypted/);
   });
 
   it('reports each traversal name and scans the members anyway', async () => {
     const r = await scan7z('traversal.7z');
-    const flagged = r.findings.filter((f) => f.rule === 'sevenzip-path-traversal').map((f) => f.location.member);
+    const flagged = r.findings.filter((f) => f.rule === 'archive-path-traversal').map((f) => f.location.member);
     expect(flagged).toEqual(['../../evil.pkl', '/etc/cron.d/evil', 'C:\\Windows\\evil.dll', '..\\..\\evil.pkl', 'ok/../../evil.pkl']);
     expect(r.members.has('fine/data.pkl')).toBe(true);
     expect(r.members.size).toBe(6);
@@ -116,15 +118,15 @@ describe('7z findings', () => {
   ])('%s: links are reported, escaping ones as unsafe; targets are not scanned', async (file, inside, escape, target) => {
     const r = await scan7z(file);
     const byRule = (rule: string): string[] => r.findings.filter((f) => f.rule === rule).map((f) => f.location.member!);
-    expect(byRule('sevenzip-symlink')).toEqual([inside]);
-    expect(byRule('sevenzip-symlink-escape')).toEqual([escape]);
+    expect(byRule('archive-symlink')).toEqual([inside]);
+    expect(byRule('archive-path-traversal')).toEqual([escape]);
     expect([...r.members.keys()]).toEqual(['data.pkl']);
-    expect(r.findings.find((f) => f.rule === 'sevenzip-symlink-escape')!.message).toContain(`'${target}'`);
+    expect(r.findings.find((f) => f.rule === 'archive-path-traversal')!.message).toContain(`'${target}'`);
   });
 
   it('reports anti-items (with their traversal name)', async () => {
     const r = await scan7z('anti.7z');
-    expect(r.rules).toEqual(['sevenzip-anti-item', 'sevenzip-path-traversal']);
+    expect(r.rules).toEqual(['archive-path-traversal', 'sevenzip-anti-item']);
     expect([...r.members.keys()]).toEqual(['model.pkl']);
   });
 
@@ -134,14 +136,14 @@ describe('7z findings', () => {
     ['unsupported-coder.7z', /PPMd \(id 030401\)/],
   ])('%s: an unsupported coder is reported by name', async (file, name) => {
     const r = await scan7z(file);
-    expect(r.rules).toEqual(['sevenzip-unsupported-coder']);
+    expect(r.rules).toEqual(['archive-unsupported-method']);
     expect(r.findings[0]!.message).toMatch(name);
     expect(r.members.size).toBe(0);
   });
 
   it('reports a bomb from declared sizes without decoding it', async () => {
     const r = await scan7z('bomb-7zz.7z');
-    expect(r.rules).toEqual(['sevenzip-bomb']);
+    expect(r.rules).toEqual(['archive-bomb']);
     expect(r.findings[0]!.message).toMatch(/50000000 bytes from \d+ packed/);
     expect(r.findings[0]!.location.offset).toBe(32);
     expect(r.members.size).toBe(0);
@@ -149,13 +151,13 @@ describe('7z findings', () => {
 
   it('reports a bomb when decoding spends the budget, and stops', async () => {
     const r = await scan7z('bomb-7zz.7z', { maxCompressionRatio: 1e9, maxTotalInflated: 1_000_000 });
-    expect(r.rules).toEqual(['sevenzip-bomb']);
+    expect(r.rules).toEqual(['archive-bomb']);
     expect(r.findings[0]!.message).toMatch(/decompression budget/);
   });
 
   it('a member above the in-memory limit is reported, the others are scanned', async () => {
     const r = await scan7z('lzma2-7zz.7z', { maxInMemoryBytes: 3000 });
-    expect(r.findings.map((f) => [f.rule, f.location.member])).toEqual([['sevenzip-member-too-large', 'notes/zeros.bin']]);
+    expect(r.findings.map((f) => [f.rule, f.location.member])).toEqual([['archive-member-too-large', 'notes/zeros.bin']]);
     expect([...r.members.keys()].sort()).toEqual(['README.txt', 'weights/data.pkl']);
   });
 
@@ -171,7 +173,7 @@ describe('7z findings', () => {
   });
 
   it('every rule is registered', () => {
-    for (const id of ['sevenzip-encrypted', 'sevenzip-path-traversal', 'sevenzip-symlink', 'sevenzip-symlink-escape', 'sevenzip-anti-item', 'sevenzip-unsupported-coder', 'sevenzip-bomb', 'sevenzip-member-too-large', 'sevenzip-corrupt']) {
+    for (const id of ['archive-encrypted', 'archive-path-traversal', 'archive-symlink', 'archive-path-traversal', 'sevenzip-anti-item', 'archive-unsupported-method', 'archive-bomb', 'archive-member-too-large', 'archive-malformed']) {
       expect(RULES[id], id).toBeDefined();
     }
   });
@@ -182,7 +184,7 @@ describe('truncated and corrupt 7z', () => {
     const bytes = readArchive('lzma2-7zz.7z').slice();
     bytes[20] ^= 1;
     const r = await scan7z(bytes);
-    expect(r.rules).toEqual(['sevenzip-corrupt']);
+    expect(r.rules).toEqual(['archive-malformed']);
     expect(r.findings[0]!.location.offset).toBe(8);
   });
 
@@ -190,7 +192,7 @@ describe('truncated and corrupt 7z', () => {
     const bytes = readArchive('lzma2-7zz.7z');
     for (const cut of [10, 31, 32, 100, bytes.length - 1]) {
       const r = await scan7z(bytes.subarray(0, cut));
-      expect(r.rules, `cut at ${cut}`).toEqual(['sevenzip-corrupt']);
+      expect(r.rules, `cut at ${cut}`).toEqual(['archive-malformed']);
       expect(r.findings[0]!.message).toMatch(cut < 32 ? /signature header/ : /beyond the end/);
     }
   });
@@ -199,7 +201,7 @@ describe('truncated and corrupt 7z', () => {
     const bytes = readArchive('copy-7zz.7z').slice();
     bytes[bytes.length - 5] ^= 0x40;
     const r = await scan7z(bytes);
-    expect(r.rules).toEqual(['sevenzip-corrupt']);
+    expect(r.rules).toEqual(['archive-malformed']);
     expect(r.findings[0]!.message).toMatch(/next header CRC32/);
   });
 
@@ -215,7 +217,7 @@ describe('truncated and corrupt 7z', () => {
     view.setUint32(28, crc32(bytes.subarray(start, start + size)), true);
     view.setUint32(8, crc32(bytes.subarray(12, 32)), true);
     const r = await scan7z(bytes);
-    expect(r.rules).toEqual(['sevenzip-corrupt']);
+    expect(r.rules).toEqual(['archive-malformed']);
     expect(r.findings[0]!.location.offset).toBeGreaterThanOrEqual(start);
   });
 
@@ -224,7 +226,7 @@ describe('truncated and corrupt 7z', () => {
     // Copy: README.txt's bytes start at 32 and a member CRC now fails, but it is still scanned as decoded.
     bytes[40] ^= 0xff;
     const r = await scan7z(bytes);
-    expect(r.rules).toEqual(['sevenzip-corrupt']);
+    expect(r.rules).toEqual(['archive-malformed']);
     expect(r.findings[0]!.location.member).toBe('README.txt');
     expect(r.members.size).toBe(3);
   });
@@ -235,7 +237,7 @@ describe('truncated and corrupt 7z', () => {
       const bytes = clean.slice();
       bytes[i] ^= 0x5a;
       const r = await scan7z(bytes);
-      for (const rule of r.rules) expect(['sevenzip-corrupt', 'scan-incomplete']).toContain(rule);
+      for (const rule of r.rules) expect(['archive-malformed', 'scan-incomplete']).toContain(rule);
     }
   });
 });
@@ -249,7 +251,7 @@ describe('7z folders whose data and sizes disagree', () => {
 
   it('data shorter than declared: reported, and the member cut short is still scanned', async () => {
     const r = await scan7z('short-copy.7z');
-    expect(r.rules).toEqual(['sevenzip-corrupt']);
+    expect(r.rules).toEqual(['archive-malformed']);
     expect(r.findings[0]!.message).toMatch(/ends after 88 of its declared 188 bytes/);
     expect(r.members.get('a.pkl')!.length).toBe(44);
     expect(r.members.get('b.pkl')!.length).toBe(44);
