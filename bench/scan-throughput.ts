@@ -5,6 +5,7 @@
  * the generated block of bench/RESULTS.md.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -71,11 +72,12 @@ class Bench {
   constructor(readonly s: Settings) {}
 
   async run(id: string, task: Task): Promise<ChildResult> {
-    const flags = this.s.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(OUT, 'profiles', id)}`] : [];
+    const profiled = this.s.profile && (task.kind === 'scan-file' || task.kind === 'scan-paths');
+    const flags = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(OUT, 'profiles', id)}`] : [];
     const r = await runCase(task, { kind: this.s.module, outDir: OUT, nodeFlags: flags });
     this.peaks.push({ id, rssKb: r.maxRssKb });
     this.raw[id] = r;
-    if (this.s.profile) {
+    if (profiled) {
       const spots = hotSpots(join(OUT, 'profiles', id), 8);
       this.profiles.push(
         `**${id}** (${fmtMs(spread(r.ms).median)} median under the profiler)\n\n` +
@@ -100,6 +102,28 @@ class Bench {
   }
 
   baselineKb = 0;
+  readonly conditions: string[] = [];
+
+  /**
+   * Records the load average and times a pure integer loop in one thread and in two at once: the ceiling for
+   * workers=2 on this machine, and a check on whether other jobs were competing for the CPUs during the run.
+   */
+  async calibrate(when: string): Promise<void> {
+    const load = loadavg().map((l) => l.toFixed(2)).join(' / ');
+    const r = await this.run(`calibrate-${when}`, { kind: 'calibrate', lib: libPath(this.s.module), iterations: this.s.quick ? 5e7 : 2e8 });
+    const [one, two] = r.ms as [number, number];
+    this.conditions.push(
+      `| ${when} | ${load} | ${fmtMs(one)} | ${fmtMs(two)} | ${((2 * one) / two).toFixed(2)}× |`,
+    );
+  }
+
+  conditionsTable(): string {
+    return (
+      '| when | load average (1 / 5 / 15 min) | integer loop, 1 thread | same loop, 2 threads at once | speed-up |\n' +
+      '|---|---|---|---|---|\n' +
+      this.conditions.join('\n')
+    );
+  }
 
   async zips(): Promise<void> {
     const dir = join(OUT, 'zip');
@@ -229,12 +253,6 @@ class Bench {
         ]);
       }
     }
-    const cal = await this.run('calibrate', { kind: 'calibrate', lib: libPath(this.s.module), iterations: this.s.quick ? 5e7 : 3e8 });
-    const [one, two] = cal.ms as [number, number];
-    const calibration =
-      `Machine calibration (same run): a pure integer loop in one worker thread takes ${fmtMs(one)}; two threads ` +
-      `running it at once take ${fmtMs(two)}, a speed-up of ${((2 * one) / two).toFixed(2)}× — the ceiling for ` +
-      `workers=2 here, before any scanner overhead.`;
     const note = hasCompiledWorker() && this.s.module === 'dist' ? '' : ' Worker threads need the compiled dist/, so workers=2 ran in one thread here.';
     this.emit(
       'Folders of many files',
@@ -242,14 +260,14 @@ class Bench {
         `rotation, ${fmtBytes(f.smallBytes / (f.parts.length * f.perPart))} on average) in parts of ${f.perPart}, and ` +
         `${f.largeCount} checkpoints of ~20 MB (torch zips and protocol-5 NumPy pickles, real bytes). Median ` +
         `(min–max) of 3 scans in one process; each scan lists the folders and, with workers=2, starts its own pool.${note}` +
-        `\n\n${calibration}\n\nReproduce: \`${cmd(this.s, 'folder')}\``,
+        ` See "Conditions" for how much a second thread can give on this machine.\n\nReproduce: \`${cmd(this.s, 'folder')}\``,
       table(['set', 'bytes', 'workers', 'scan time', 'files/s', 'per file', 'MB/s', 'peak RSS', 'result'], rows),
     );
   }
 
   summary(): string {
-    const worstRss = this.peaks.filter((p) => p.id !== 'calibrate').reduce((a, p) => (p.rssKb > a.rssKb ? p : a), { id: '-', rssKb: 0 });
-    const over = this.peaks.filter((p) => p.rssKb / 1024 >= TARGET.maxRssMiB && p.id !== 'baseline' && p.id !== 'calibrate');
+    const worstRss = this.peaks.filter((p) => !p.id.startsWith('calibrate')).reduce((a, p) => (p.rssKb > a.rssKb ? p : a), { id: '-', rssKb: 0 });
+    const over = this.peaks.filter((p) => p.rssKb / 1024 >= TARGET.maxRssMiB && p.id !== 'baseline' && !p.id.startsWith('calibrate'));
     const rows: string[][] = [];
     if (this.s.sections.has('zip')) {
       rows.push([`zip scan time < ${TARGET.zipScanMs} ms at 1, 4 and 16 GiB`, `slowest run ${fmtMs(this.zipWorstMs)}`, this.zipWorstMs < TARGET.zipScanMs ? 'met' : '**missed**']);
@@ -333,14 +351,20 @@ async function main(): Promise<void> {
     `${s.profile ? ' **Run under `--cpu-prof`: times include profiler overhead.**' : ''}`;
   process.stdout.write(`${header}\n`);
   try {
+    await bench.calibrate('start');
     await bench.baseline();
     if (s.sections.has('zip')) await bench.zips();
     if (s.sections.has('inline')) await bench.inline();
     if (s.sections.has('dense')) await bench.dense();
     if (s.sections.has('folder')) await bench.folder();
+    await bench.calibrate('end');
   } finally {
     if (!values.keep) for (const d of ['zip', 'pickles', 'folder']) rmSync(join(OUT, d), { recursive: true, force: true });
   }
+  const conditions =
+    `### Conditions\n\nThe machine may be shared; these show what the CPUs gave at the start and end of the run. A ` +
+    `speed-up near 2× means two idle cores; near 1× means the second core was busy or not really there.\n\n${bench.conditionsTable()}\n`;
+  process.stdout.write(`\n${conditions}`);
   const summary = bench.summary();
   const total = `Whole run: ${((performance.now() - started) / 1000).toFixed(0)} s, inputs generation included.`;
   process.stdout.write(`\n### Targets\n\n${summary}\n\n${total}\n`);
@@ -353,7 +377,7 @@ async function main(): Promise<void> {
     return;
   }
   if (s.profile) writeResults(`${header}\n\nReproduce: \`npm run build && npx tsx bench/scan-throughput.ts --profile --only ${[...s.sections].join(',')}\`\n${hot}`, 'scan-profile');
-  else writeResults(`${header}\n\n${bench.md.join('\n')}\n### Targets\n\n${summary}\n\n${total}\n`, 'scan-throughput');
+  else writeResults(`${header}\n\n${conditions}\n${bench.md.join('\n')}\n### Targets\n\n${summary}\n\n${total}\n`, 'scan-throughput');
 }
 
 main().catch((err: unknown) => {

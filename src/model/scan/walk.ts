@@ -35,9 +35,7 @@ export async function listFiles(targets: readonly string[]): Promise<{ files: Wa
       continue;
     }
     if (st.isSymbolicLink()) {
-      const t = await stat(target).catch(() => undefined);
-      if (t?.isFile() === true) files.push({ path: target, display: target, size: t.size });
-      else links.push({ path: target, message: t === undefined ? 'is a dangling symbolic link' : 'is a symbolic link to a folder; not followed' });
+      await followFileLink(target, target, files, links);
       continue;
     }
     if (st.isFile()) {
@@ -69,11 +67,8 @@ export async function listFiles(targets: readonly string[]): Promise<{ files: Wa
           continue;
         }
         const display = join(target, relative(target, p));
-        if (s.isSymbolicLink()) {
-          const t = await stat(p).catch(() => undefined);
-          if (t?.isFile() === true) files.push({ path: p, display, size: t.size });
-          else links.push({ path: display, message: t === undefined ? 'is a dangling symbolic link' : 'is a symbolic link to a folder; not followed' });
-        } else if (s.isDirectory()) {
+        if (s.isSymbolicLink()) await followFileLink(p, display, files, links);
+        else if (s.isDirectory()) {
           if (!SKIP_DIRS.has(name)) subdirs.push(p);
         } else if (s.isFile()) files.push({ path: p, display, size: s.size });
       }
@@ -81,4 +76,11 @@ export async function listFiles(targets: readonly string[]): Promise<{ files: Wa
     }
   }
   return { files, problems, links };
+}
+
+/** A link to a file joins the list; a link to a folder or to nothing is recorded as skipped. */
+async function followFileLink(path: string, display: string, files: WalkEntry[], links: WalkProblem[]): Promise<void> {
+  const t = await stat(path).catch(() => undefined);
+  if (t?.isFile() === true) files.push({ path, display, size: t.size });
+  else links.push({ path: display, message: t === undefined ? 'is a dangling symbolic link' : 'is a symbolic link to a folder; not followed' });
 }

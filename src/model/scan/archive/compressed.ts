@@ -4,7 +4,7 @@ import { HEAD_BYTES } from '../detect.js';
 import { walkPickleStream } from '../pickle/scan-pickle.js';
 import { looksLikePickle } from '../pickle/sniff.js';
 import type { ScanFormat } from '../types.js';
-import { BombError, collect, decompress, withBudget, type Compression } from './inflate.js';
+import { BombError, collect, decompress, firstBytes, withBudget, type Compression } from './inflate.js';
 
 /**
  * A single compressed stream (gzip, zlib, bzip2, xz, lzma — joblib's compressors and `.gz` downloads). A pickle
@@ -15,7 +15,7 @@ export function compressedScanner(kind: Compression, format: ScanFormat) {
   return async (blob: Blob, ctx: ScanContext): Promise<ScanFormat> => {
     const inner = `(${format} content)`;
     try {
-      const head = await peek(kind, blob, ctx);
+      const head = await firstBytes(decompress(kind, blob, ctx.limits.maxInMemoryBytes), HEAD_BYTES);
       if (looksLikePickle(head)) {
         const child = ctx.child(inner);
         await walkPickleStream(budgeted(decompress(kind, blob, ctx.limits.maxTotalInflated), ctx), child);
@@ -36,24 +36,6 @@ export function compressedScanner(kind: Compression, format: ScanFormat) {
     }
     return format;
   };
-}
-
-async function peek(kind: Compression, blob: Blob, ctx: ScanContext): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  const it = decompress(kind, blob, ctx.limits.maxInMemoryBytes);
-  try {
-    for await (const c of it) {
-      parts.push(c);
-      n += c.length;
-      if (n >= HEAD_BYTES) break;
-    }
-  } catch (err) {
-    if (!(err instanceof BombError) && n === 0) throw err;
-  } finally {
-    await it.return(undefined);
-  }
-  return Buffer.concat(parts).subarray(0, HEAD_BYTES);
 }
 
 function budgeted(chunks: AsyncIterable<Uint8Array>, ctx: ScanContext): AsyncGenerator<Uint8Array> {

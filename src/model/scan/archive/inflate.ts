@@ -99,3 +99,24 @@ export async function* withBudget(chunks: AsyncIterable<Uint8Array>, spend: (n: 
     yield c;
   }
 }
+
+/**
+ * The first `n` decompressed bytes, for format detection; stops the decompressor after them. A stream that is
+ * corrupt before yielding anything throws; one that breaks later gives what came before.
+ */
+export async function firstBytes(chunks: AsyncGenerator<Uint8Array>, n: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let got = 0;
+  try {
+    for await (const c of chunks) {
+      parts.push(c);
+      got += c.length;
+      if (got >= n) break;
+    }
+  } catch (err) {
+    if (!(err instanceof BombError) && got === 0) throw err;
+  } finally {
+    await chunks.return(undefined);
+  }
+  return Buffer.concat(parts).subarray(0, n);
+}

@@ -5,7 +5,7 @@ import { scanKerasConfigDeep } from '../formats/keras.js';
 import { pickleFormat, walkPickleStream } from '../pickle/scan-pickle.js';
 import { looksLikePickle } from '../pickle/sniff.js';
 import type { ScanFormat } from '../types.js';
-import { BombError, decompress, inflateRawBounded, withBudget } from './inflate.js';
+import { BombError, decompress, firstBytes, inflateRawBounded, withBudget } from './inflate.js';
 import { escapingPath, isZipSymlink, linkEscape } from './member-path.js';
 import { readLocalHeader, readZipDirectory, ZipFormatError, type ZipEntry } from './zip-directory.js';
 
@@ -172,21 +172,4 @@ async function scanDeflated(data: Blob, entry: ZipEntry, ctx: ScanContext, keras
     }
     ctx.report('archive-malformed', `zip member '${entry.name}' does not inflate: ${(err as Error).message}`, { member });
   }
-}
-
-async function firstBytes(chunks: AsyncGenerator<Uint8Array>, n: number): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let got = 0;
-  try {
-    for await (const c of chunks) {
-      parts.push(c);
-      got += c.length;
-      if (got >= n) break;
-    }
-  } catch (err) {
-    if (!(err instanceof BombError)) throw err;
-  } finally {
-    await chunks.return(undefined);
-  }
-  return Buffer.concat(parts).subarray(0, n);
 }
