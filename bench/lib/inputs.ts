@@ -134,6 +134,9 @@ export interface Folder {
   largeCount: number;
   smallBytes: number;
   largeBytes: number;
+  /** Opcode-dense pickles: CPU-bound work, where a second core should show. */
+  dense: string;
+  denseCount: number;
 }
 
 /**
@@ -173,6 +176,10 @@ export function makeFolder(root: string, parts: number, perPart: number, largeCo
     );
     totalLarge += f.bytes;
   }
-  return { parts: partDirs, perPart, large, largeCount, smallBytes, largeBytes: totalLarge };
+  const dense = join(root, 'dense');
+  mkdirSync(dense, { recursive: true });
+  const denseCount = Math.max(2, Math.round(largeCount / 6));
+  for (let i = 0; i < denseCount; i++) write(join(dense, `records-${i}.pkl`), false, (sink) => ({ opcodes: writeRecordsPickle(sink, 12 * 1024 * 1024).opcodes }));
+  return { parts: partDirs, perPart, large, largeCount, smallBytes, largeBytes: totalLarge, dense, denseCount };
 }
 

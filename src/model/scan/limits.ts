@@ -26,7 +26,7 @@ export const DEFAULT_LIMITS: Readonly<ScanLimits> = Object.freeze({
   maxTotalInflated: 8 * 1024 * 1024 * 1024,
   maxCompressionRatio: 1000,
   maxPickleStack: 1_000_000,
-  maxPickleMemo: 1_000_000,
+  maxPickleMemo: 100_000,
   maxPickleNesting: 4,
   maxMetadataBytes: 100 * 1024 * 1024,
 });

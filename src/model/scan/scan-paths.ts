@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { DEFAULT_LIMITS } from './limits.js';
 import { scanFile, type ScanOptions } from './scan-file.js';
 import type { FileReport, ScanReport } from './types.js';
 import { listFiles } from './walk.js';
@@ -17,6 +18,7 @@ export interface ScanPathsOptions extends ScanOptions {
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 const MIN_FILES_FOR_THREADS = 8;
+const MIN_BYTES_FOR_THREADS = 64 * 1024 * 1024;
 
 /**
  * Scans files and folders (recursively). Files are spread over worker threads, one per core, when there is more
@@ -26,19 +28,27 @@ export async function scanPaths(targets: readonly string[], options: ScanPathsOp
   const started = performance.now();
   const { files, problems, links } = await listFiles(targets);
   const total = files.length;
-  options.onListed?.(total, files.reduce((a, f) => a + f.size, 0));
-  const scanOptions: ScanOptions = { allow: options.allow ?? [], limits: options.limits ?? {} };
+  const totalBytes = files.reduce((a, f) => a + f.size, 0);
+  options.onListed?.(total, totalBytes);
+
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), total));
+  // Threads cost a start-up (each loads the library) and pay off when parsing, not reading, is the work: many
+  // files or much data. Asked for explicitly (`--workers N`), they are used whenever there is more than one file.
+  const threaded = workers > 1 && (options.workers !== undefined ? total > 1 : total > MIN_FILES_FOR_THREADS && totalBytes >= MIN_BYTES_FOR_THREADS);
+  // Files scanned at once share one memo budget, so peak memory does not grow with the thread count.
+  const inFlight = threaded ? workers : Math.min(total, 2);
+  const memo = Math.max(10_000, Math.floor((options.limits?.maxPickleMemo ?? DEFAULT_LIMITS.maxPickleMemo) / inFlight));
+  const scanOptions: ScanOptions = { allow: options.allow ?? [], limits: { ...options.limits, maxPickleMemo: memo } };
   const reports: FileReport[] = new Array<FileReport>(total);
   let done = 0;
   const finish = (i: number, r: FileReport): void => {
     reports[i] = r;
     options.onFile?.(++done, total, r);
   };
-  // Threads pay a start-up cost (~50 ms each), so a handful of files is scanned in this thread. The compiled
-  // worker exists under dist/; when running from TypeScript sources, scan in this thread too.
-  if (workers > 1 && total > MIN_FILES_FOR_THREADS && existsSync(WORKER)) {
-    const pool = new Piscina({ filename: WORKER, maxThreads: workers, minThreads: 1, idleTimeout: 1000 });
+  // The compiled worker exists under dist/; when running from TypeScript sources, scan in this thread.
+  if (threaded && existsSync(WORKER)) {
+    // One file per worker at a time: peak memory is a file's bound (limits.ts) times the thread count.
+    const pool = new Piscina({ filename: WORKER, maxThreads: workers, minThreads: workers, idleTimeout: 1000 });
     try {
       await Promise.all(
         files.map((f, i) => (pool.run({ path: f.path, display: f.display, options: scanOptions }) as Promise<FileReport>).then((r) => finish(i, r))),
@@ -48,7 +58,8 @@ export async function scanPaths(targets: readonly string[], options: ScanPathsOp
     }
   } else {
     let next = 0;
-    const lanes = Array.from({ length: Math.min(workers, 4) }, async () => {
+    // Two files in flight: one file's reads overlap the other's parsing, and memory stays two files' worth.
+    const lanes = Array.from({ length: inFlight }, async () => {
       while (next < total) {
         const i = next++;
         finish(i, await scanFile(files[i]!.path, scanOptions, files[i]!.display));

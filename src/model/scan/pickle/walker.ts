@@ -649,9 +649,11 @@ export class PickleWalker {
         return;
       }
       case 0x75: {
-        // SETITEMS
+        // SETITEMS: only a tracked dict (a joblib wrapper's state) needs its items; others drop them unread.
+        const m = frame.marks[frame.marks.length - 1];
+        const d = m === undefined ? undefined : s[m - 1];
+        if (d === undefined || !isRef(d) || d.k !== 'dict' || d.entries === null) return this.dropMark(frame, offset, name);
         const items = this.popMark(frame, offset, name);
-        const d = frame.stack.at(-1);
         for (let i = 0; i + 1 < items.length; i += 2) setItem(d, items[i]!, items[i + 1]!);
         return;
       }
@@ -674,11 +676,9 @@ export class PickleWalker {
         s.push(tuple(items));
         break;
       }
-      case 0x47: {
-        // BINFLOAT (big-endian double)
-        s.push(new DataView(buf.buffer, buf.byteOffset + arg, 8).getFloat64(0, false));
+      case 0x47: // BINFLOAT (big-endian double): the value never matters, only that it is a number.
+        s.push(0.5);
         break;
-      }
       case 0x80: {
         // PROTO
         const v = buf[arg]!;
