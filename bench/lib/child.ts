@@ -11,7 +11,7 @@ export type Task =
   | { kind: 'baseline'; lib: string }
   | { kind: 'calibrate'; lib: string; iterations: number }
   | { kind: 'scan-file'; lib: string; path: string; runs: number }
-  | { kind: 'scan-paths'; lib: string; targets: string[]; workers: number; runs: number };
+  | { kind: 'scan-paths'; lib: string; targets: string[]; workers: number | undefined; runs: number };
 
 export interface ChildResult {
   /** Wall time of each run, milliseconds. */
@@ -67,7 +67,7 @@ export async function runChild(task: Task): Promise<ChildResult> {
     for (let i = 0; i < task.runs; i++) {
       const started = performance.now();
       const reports =
-        task.kind === 'scan-file' ? [await lib.scanFile(task.path)] : (await lib.scanPaths(task.targets, { workers: task.workers })).files;
+        task.kind === 'scan-file' ? [await lib.scanFile(task.path)] : (await lib.scanPaths(task.targets, task.workers === undefined ? {} : { workers: task.workers })).files;
       out.ms.push(performance.now() - started);
       if (i === task.runs - 1) tally(out, reports);
     }

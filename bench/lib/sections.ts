@@ -216,15 +216,15 @@ export class Bench {
     sets.push({ name: `${f.denseCount} × ~12 MB opcode-dense pickles`, targets: [f.dense] });
     const rows: string[][] = [];
     for (const set of sets) {
-      for (const workers of [1, 2]) {
+      for (const workers of [1, 2, undefined]) {
         const kind = set.name.includes('small') ? 'small' : set.name.includes('all') ? 'all' : set.name.includes('dense') ? 'dense' : 'large';
-        const id = `folder-${set.name.split(' ')[0]}-${kind}-w${workers}`;
+        const id = `folder-${set.name.split(' ')[0]}-${kind}-w${workers ?? 'auto'}`;
         const r = await this.run(id, { kind: 'scan-paths', lib: libPath(this.s.module), targets: set.targets, workers, runs: 3 });
         const med = spread(r.ms).median / 1000;
         rows.push([
           set.name,
           fmtBytes(r.bytes),
-          `${workers} (${threads(workers)})`,
+          workers === undefined ? 'default (adaptive)' : `${workers} (${threads(workers)})`,
           timing(r.ms),
           `${(r.files / med).toFixed(0)} files/s`,
           `${(r.files > 0 ? (med * 1000) / r.files : 0).toFixed(2)} ms`,

@@ -17,55 +17,65 @@ export interface ScanPathsOptions extends ScanOptions {
 }
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
-const MIN_FILES_FOR_THREADS = 8;
-const MIN_BYTES_FOR_THREADS = 64 * 1024 * 1024;
+/** Threads join only when the scan is CPU-bound: after this long, with files still waiting … */
+const ADAPT_AFTER_MS = 500;
+/** … and files taking this long each on average (a thread's start-up is ~150 ms). */
+const SLOW_FILE_MS = 25;
 
 /**
- * Scans files and folders (recursively). Files are spread over worker threads, one per core, when there is more
- * than one; results come back in listing order whatever order they finish in.
+ * Scans files and folders (recursively); results come back in listing order whatever order they finish in.
+ *
+ * Scheduling: most model files cost what their headers cost, and for those this thread with two files in flight
+ * beats a pool (a thread pays ~150 ms to load the library and ~0.4 ms more per file). So scanning starts here, and
+ * when the files prove CPU-bound (opcode-dense pickles, huge headers) worker threads — one per core — take the
+ * rest. `workers: N` asks for N threads from the start; `workers: 1` keeps everything in this thread.
  */
 export async function scanPaths(targets: readonly string[], options: ScanPathsOptions = {}): Promise<ScanReport> {
   const started = performance.now();
   const { files, problems, links } = await listFiles(targets);
   const total = files.length;
-  const totalBytes = files.reduce((a, f) => a + f.size, 0);
-  options.onListed?.(total, totalBytes);
+  options.onListed?.(total, files.reduce((a, f) => a + f.size, 0));
 
-  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), total));
-  // Threads cost a start-up (each loads the library) and pay off when parsing, not reading, is the work: many
-  // files or much data. Asked for explicitly (`--workers N`), they are used whenever there is more than one file.
-  const threaded = workers > 1 && (options.workers !== undefined ? total > 1 : total > MIN_FILES_FOR_THREADS && totalBytes >= MIN_BYTES_FOR_THREADS);
+  const threads = Math.max(1, Math.min(options.workers ?? availableParallelism(), total));
+  const canThread = threads > 1 && existsSync(WORKER); // the compiled worker exists only under dist/
   // Files scanned at once share one memo budget, so peak memory does not grow with the thread count.
-  const inFlight = threaded ? workers : Math.min(total, 2);
+  const inFlight = Math.max(2, canThread ? threads : 1);
   const memo = Math.max(10_000, Math.floor((options.limits?.maxPickleMemo ?? DEFAULT_LIMITS.maxPickleMemo) / inFlight));
   const scanOptions: ScanOptions = { allow: options.allow ?? [], limits: { ...options.limits, maxPickleMemo: memo } };
   const reports: FileReport[] = new Array<FileReport>(total);
   let done = 0;
+  let next = 0;
+  let busyMs = 0;
   const finish = (i: number, r: FileReport): void => {
     reports[i] = r;
-    options.onFile?.(++done, total, r);
+    done++;
+    options.onFile?.(done, total, r);
   };
-  // The compiled worker exists under dist/; when running from TypeScript sources, scan in this thread.
-  if (threaded && existsSync(WORKER)) {
-    // One file per worker at a time: peak memory is a file's bound (limits.ts) times the thread count.
-    const pool = new Piscina({ filename: WORKER, maxThreads: workers, minThreads: workers, idleTimeout: 1000 });
-    try {
-      await Promise.all(
-        files.map((f, i) => (pool.run({ path: f.path, display: f.display, options: scanOptions }) as Promise<FileReport>).then((r) => finish(i, r))),
-      );
-    } finally {
-      await pool.destroy();
-    }
-  } else {
-    let next = 0;
-    // Two files in flight: one file's reads overlap the other's parsing, and memory stays two files' worth.
-    const lanes = Array.from({ length: inFlight }, async () => {
-      while (next < total) {
-        const i = next++;
-        finish(i, await scanFile(files[i]!.path, scanOptions, files[i]!.display));
+  const take = (): number | undefined => (next < total ? next++ : undefined);
+
+  let pool: Piscina | undefined;
+  const startPool = (): void => {
+    pool = new Piscina({ filename: WORKER, maxThreads: threads, minThreads: threads, idleTimeout: 1000 });
+  };
+  if (canThread && options.workers !== undefined) startPool();
+  const lane = async (): Promise<void> => {
+    for (let i = take(); i !== undefined; i = take()) {
+      const f = files[i]!;
+      if (pool !== undefined) {
+        finish(i, (await pool.run({ path: f.path, display: f.display, options: scanOptions })) as FileReport);
+        continue;
       }
-    });
-    await Promise.all(lanes);
+      const t = performance.now();
+      finish(i, await scanFile(f.path, scanOptions, f.display));
+      busyMs += performance.now() - t;
+      if (canThread && pool === undefined && performance.now() - started > ADAPT_AFTER_MS && total - next >= threads && busyMs / done > SLOW_FILE_MS) startPool();
+    }
+  };
+  try {
+    // In this thread two lanes keep two files in flight; with a pool, enough lanes to keep every thread busy.
+    await Promise.all(Array.from({ length: canThread ? Math.max(2, threads) : 2 }, lane));
+  } finally {
+    await pool?.destroy();
   }
   for (const p of problems) reports.push({ path: p.path, format: 'other', verdict: 'error', size: 0, findings: [], error: p.message });
   return { files: reports, summary: summarize(reports, performance.now() - started), skipped: links };
