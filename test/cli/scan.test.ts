@@ -116,6 +116,13 @@ describe('palisade scan', () => {
     const ok = spawnSync(process.execPath, [bin, 'scan', 'model', '--json'], { cwd: d, encoding: 'utf8' });
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout).summary.files).toBe(3);
+    // Worker threads exist only in the built package: results come back complete and in listing order.
+    writeFileSync(join(d, 'model', 'evil.pkl'), osSystemPickle());
+    const threaded = spawnSync(process.execPath, [bin, 'scan', 'model', '--json', '--workers', '2'], { cwd: d, encoding: 'utf8' });
+    expect(threaded.status).toBe(1);
+    const files = JSON.parse(threaded.stdout).files as { path: string; verdict: string }[];
+    expect(files.map((f) => f.path)).toEqual(['README.md', 'config.json', 'evil.pkl', 'pytorch_model.bin'].map((n) => join('model', n)));
+    expect(files.find((f) => f.path.endsWith('evil.pkl'))!.verdict).toBe('unsafe');
     const version = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
