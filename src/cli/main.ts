@@ -36,7 +36,7 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--fail-on <verdict>', 'exit 1 at this verdict or worse: unsafe | suspicious (default from config: suspicious)')
     .option('--suppressions <file>', 'YAML of accepted findings (sha256, rule, reason)')
-    .option('--workers <n>', 'worker threads (default: one per core)')
+    .option('--workers <n>', 'worker threads (default: start one per core once files prove CPU-bound; 1: none)')
     .option('--config <file>', 'config file (default: $PALISADE_CONFIG, then <home>/config.yaml)')
     .option('--no-progress', 'no progress bar')
     .option('-v, --verbose', 'list safe files too (text format)')
