@@ -17,10 +17,18 @@ export const ScanConfigSchema = z
   })
   .default({ allow: [], failOn: 'suspicious' });
 
+export const StoreConfigSchema = z
+  .strictObject({
+    /** `postgres://user@host:5432/db`, or a SQLite file path; unset: `<home>/palisade.db`. */
+    url: z.string().min(1).optional(),
+  })
+  .default({});
+
 export const ConfigSchema = z.strictObject({
   /** Schema version of this file. */
   version: z.literal(1).default(1),
   scan: ScanConfigSchema,
+  store: StoreConfigSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -34,4 +42,6 @@ scan:
   # Exit 1 when a file is at least this bad: unsafe | suspicious.
   failOn: suspicious
   # suppressions: suppressions.yaml
+store:
+  # url: postgres://palisade@127.0.0.1:5432/palisade   # default: palisade.db in this folder
 `;

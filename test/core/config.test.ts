@@ -8,7 +8,7 @@ import { tempDir } from '../support/tmp.js';
 describe('config', () => {
   it('applies defaults to an empty file and freezes the result', () => {
     const c = parseConfig('', 'c.yaml');
-    expect(c).toEqual({ version: 1, scan: { allow: [], failOn: 'suspicious' } });
+    expect(c).toEqual({ version: 1, scan: { allow: [], failOn: 'suspicious' }, store: {} });
     expect(Object.isFrozen(c.scan)).toBe(true);
   });
 

@@ -1,0 +1,87 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { StoreError } from './errors.js';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** An open database: the embedded SQLite file by default, PostgreSQL when many machines share one log. */
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Where it points, with any password removed (safe to print and log). */
+  where: string;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** `postgres://…`, `sqlite:PATH`, or a plain file path (SQLite). */
+  url: string;
+  /** PostgreSQL schema to use (created if missing); default `public`. Tests use one schema per run. */
+  schema?: string;
+}
+
+/** Opens the store and brings its schema up to date. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const { url } = options;
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options.schema);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    throw new StoreError('STORE_URL_INVALID', `unsupported store URL '${redact(url)}': use postgres://… or a SQLite file path`);
+  }
+  return openSqlite(url.replace(/^sqlite:/, ''));
+}
+
+async function openSqlite(path: string): Promise<Store> {
+  let raw: BetterSqlite3.Database;
+  try {
+    raw = new BetterSqlite3(path);
+  } catch (err) {
+    throw new StoreError('STORE_CONNECT_FAILED', `cannot open SQLite database ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  // WAL: readers never block the appender, and a commit survives a killed process (the log's durability promise).
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+  return { db, dialect: 'sqlite', where: path, close: () => db.destroy() };
+}
+
+async function openPostgres(url: string, schema: string | undefined): Promise<Store> {
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new StoreError('STORE_URL_INVALID', `invalid PostgreSQL schema name '${schema}'`);
+  const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }) });
+  // An idle client that errors (server restart) must not crash the process.
+  pool.on('error', () => undefined);
+  try {
+    const c = await pool.connect();
+    try {
+      if (schema !== undefined) await c.query(`create schema if not exists ${schema}`);
+    } finally {
+      c.release();
+    }
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new StoreError('STORE_CONNECT_FAILED', `cannot connect to PostgreSQL at ${redact(url)}: ${(err as Error).message}`, { cause: err });
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await migrateToLatest(db as Kysely<unknown>, 'postgres');
+  return { db, dialect: 'postgres', where: redact(url), close: () => db.destroy() };
+}
+
+/** Removes the password from a URL before it is printed. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  }
+}
+
+/** Drops a PostgreSQL schema and everything in it (tests clean up with this). */
+export async function dropSchema(store: Store, schema: string): Promise<void> {
+  await sql.raw(`drop schema if exists ${schema} cascade`).execute(store.db);
+}

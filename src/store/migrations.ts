@@ -1,0 +1,75 @@
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { StoreError } from './errors.js';
+import type { Dialect } from './connect.js';
+
+/**
+ * Migrations in code (not files), so the built package carries them. Each is written once for both dialects;
+ * only the byte and big-integer column types differ. Never edit a shipped migration: add the next one.
+ */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const bytes = dialect === 'postgres' ? 'bytea' : 'blob';
+  const big = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    '0001_audit_log': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('audit_entries')
+          .addColumn('idx', sql.raw(big), (c) => c.primaryKey())
+          .addColumn('leaf_hash', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('entry', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('time', 'text', (c) => c.notNull())
+          .execute();
+        for (const col of ['type', 'actor', 'subject', 'time'] as const) {
+          await db.schema.createIndex(`audit_entries_${col}`).on('audit_entries').column(col).execute();
+        }
+        await db.schema
+          .createTable('audit_nodes')
+          .addColumn('level', 'integer', (c) => c.notNull())
+          .addColumn('idx', sql.raw(big), (c) => c.notNull())
+          .addColumn('hash', sql.raw(bytes), (c) => c.notNull())
+          .addPrimaryKeyConstraint('audit_nodes_pk', ['level', 'idx'])
+          .execute();
+        await db.schema
+          .createTable('audit_checkpoints')
+          .addColumn('size', sql.raw(big), (c) => c.primaryKey())
+          .addColumn('root_hash', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('note', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('audit_state')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('size', sql.raw(big), (c) => c.notNull())
+          .execute();
+        await (db as Kysely<{ audit_state: { id: number; size: number } }>).insertInto('audit_state').values({ id: 1, size: 0 }).execute();
+        await db.schema
+          .createTable('audit_raw')
+          .addColumn('digest', 'text', (c) => c.primaryKey())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+class InlineProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  getMigrations(): Promise<Record<string, Migration>> {
+    return Promise.resolve(migrations(this.dialect));
+  }
+}
+
+/** Brings the schema to the latest version; safe to run on every start (already-applied steps are skipped). */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new InlineProvider(dialect), migrationTableName: 'palisade_migrations', migrationLockTableName: 'palisade_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error !== undefined || failed !== undefined) {
+    throw new StoreError('STORE_MIGRATION_FAILED', `database migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

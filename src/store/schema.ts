@@ -1,0 +1,59 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Tables, as Kysely sees them. Integers that can pass 2^31 (indices, sizes) are `bigint` columns; drivers return
+ * them as string (pg) or number (SQLite), so readers convert with `Number()` — log sizes stay far below 2^53.
+ */
+export interface AuditEntryTable {
+  /** 0-based position in the log. */
+  idx: number | string;
+  /** RFC 9162 leaf hash of `entry`. */
+  leaf_hash: Uint8Array;
+  /** RFC 8785 canonical JSON of { type, actor, subject, data, time }, UTF-8. */
+  entry: Uint8Array;
+  type: string;
+  actor: string;
+  subject: string;
+  /** RFC 3339 UTC with milliseconds, as in `entry`. */
+  time: string;
+}
+
+/** Hashes of complete subtrees: level 0 holds leaf hashes, level L index j covers leaves [j·2^L, (j+1)·2^L). */
+export interface AuditNodeTable {
+  level: number;
+  idx: number | string;
+  hash: Uint8Array;
+}
+
+export interface AuditCheckpointTable {
+  size: number | string;
+  root_hash: Uint8Array;
+  /** The signed note, as published. */
+  note: string;
+  created_at: string;
+}
+
+/** One row (id = 1): the log size, locked by appenders (a row lock in PostgreSQL). */
+export interface AuditStateTable {
+  id: number;
+  size: number | string;
+}
+
+/** Raw text kept beside the log when the config allows it; purgeable without touching the log (which holds digests). */
+export interface AuditRawTable {
+  digest: string;
+  text: string;
+  created_at: string;
+}
+
+export interface MigrationRow {
+  id: Generated<number>;
+}
+
+export interface Database {
+  audit_entries: AuditEntryTable;
+  audit_nodes: AuditNodeTable;
+  audit_checkpoints: AuditCheckpointTable;
+  audit_state: AuditStateTable;
+  audit_raw: AuditRawTable;
+}
