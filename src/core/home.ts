@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync, type Stats } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_CONFIG_YAML } from './config-schema.js';
 import { CoreError } from './errors.js';
+import { ensureHomeKeys } from './keys.js';
 
 export const HOME_DIR = '.palisade';
 
@@ -46,7 +47,10 @@ export interface InitResult {
   created: string[];
 }
 
-/** Creates the home (mode 0700) with a default config and a `.gitignore` of `*`. Safe to re-run: keeps what exists. */
+/**
+ * Creates the home (mode 0700) with a default config, a `.gitignore` of `*`, the audit log's Ed25519 key pair and the
+ * secret for keyed digests. Safe to re-run: keeps what exists.
+ */
 export function initHome(home: string): InitResult {
   const created: string[] = [];
   if (!existsSync(home)) {
@@ -64,5 +68,6 @@ export function initHome(home: string): InitResult {
     writeFileSync(p, text, { mode: 0o600, flag: 'wx' });
     created.push(p);
   }
+  created.push(...ensureHomeKeys(home));
   return { home, created };
 }
