@@ -11,7 +11,9 @@ export type AuditErrorCode =
   | 'AUDIT_HASH_INVALID'
   | 'AUDIT_PROOF_INVALID'
   | 'AUDIT_ROOT_MISMATCH'
-  | 'AUDIT_NODE_INVALID';
+  | 'AUDIT_NODE_INVALID'
+  | 'AUDIT_EVENT_INVALID'
+  | 'AUDIT_NOT_FOUND';
 
 /**
  * A Merkle operation was refused. From a verifier every code is final: the proof does not show what the caller

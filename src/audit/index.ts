@@ -1,0 +1,9 @@
+/** The audit layer: an append-only RFC 9162 Merkle log with C2SP signed checkpoints, over the store. */
+export { AuditLog, type AuditEvent, type Recorded, type Clock } from './log.js';
+export { logKey, logVerifier, type LogKey } from './log-key.js';
+export { checkpointOf, proveInclusion, proveConsistency, checkpointBody, type CheckpointView, type InclusionView, type ConsistencyView } from './log-read.js';
+export { verifyLog, type VerifyResult, type VerifyOptions } from './log-verify.js';
+export { AuditError, type AuditErrorCode } from './errors.js';
+export { leafHash, nodeHash, emptyRoot } from './merkle.js';
+export { verifyInclusion, verifyConsistency } from './proof.js';
+export { canonicalJson, canonicalJsonBytes } from './canonical-json.js';

@@ -1,0 +1,70 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, Store } from '../store/index.js';
+import { AuditError } from './errors.js';
+import type { NodeKey, NodeReader } from './merkle.js';
+
+/** Drivers bind Buffer, not every Uint8Array view (better-sqlite3 rejects plain views): wrap without copying. */
+export const buf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/**
+ * Runs `fn` holding the log's append lock, in one transaction: `BEGIN IMMEDIATE` in SQLite (the write lock is
+ * taken at once, so two processes never compute the same next index), `SELECT … FOR UPDATE` of the state row in
+ * PostgreSQL. Everything `fn` writes commits together or not at all.
+ */
+export async function withAppendLock<T>(store: Store, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  if (store.dialect === 'postgres') {
+    return store.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('audit_state').select('size').where('id', '=', 1).forUpdate().execute();
+      return fn(trx);
+    });
+  }
+  return store.db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const out = await fn(conn);
+      await sql`commit`.execute(conn);
+      return out;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/** Fetches stored complete-subtree hashes by key, in one query. */
+export async function fetchNodes(db: Kysely<Database>, keys: readonly NodeKey[]): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  for (let i = 0; i < keys.length; i += 200) {
+    const part = keys.slice(i, i + 200);
+    const rows = await db
+      .selectFrom('audit_nodes')
+      .select(['level', 'idx', 'hash'])
+      .where((eb) => eb.or(part.map((k) => eb.and([eb('level', '=', k.level), eb('idx', '=', k.index)]))))
+      .execute();
+    for (const r of rows) out.set(nodeKey(r.level, Number(r.idx)), new Uint8Array(r.hash));
+  }
+  return out;
+}
+
+export const nodeKey = (level: number, index: number): string => `${level}:${index}`;
+
+/** A NodeReader over the store: every proof is one query. */
+export function storeReader(db: Kysely<Database>): NodeReader {
+  const getMany = async (keys: readonly NodeKey[]): Promise<Uint8Array[]> => {
+    const found = await fetchNodes(db, keys);
+    return keys.map((k) => {
+      const h = found.get(nodeKey(k.level, k.index));
+      if (h === undefined) throw new AuditError('AUDIT_NODE_INVALID', `the store has no node at level ${k.level} index ${k.index}`);
+      return h;
+    });
+  };
+  return { getMany, get: async (level, index) => (await getMany([{ level, index }]))[0]! };
+}
+
+/** Inserts rows in chunks that stay under both drivers' bound-parameter limits. */
+export async function insertChunked<T extends keyof Database>(db: Kysely<Database>, table: T, rows: Database[T][], perChunk = 400): Promise<void> {
+  for (let i = 0; i < rows.length; i += perChunk) {
+    // Kysely's insert types are per-table generics; the rows are exactly the table's row type.
+    await db.insertInto(table).values(rows.slice(i, i + perChunk) as never).execute();
+  }
+}

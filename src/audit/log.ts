@@ -1,0 +1,137 @@
+import type { Kysely } from 'kysely';
+import type { Database, Store } from '../store/index.js';
+import { canonicalJsonBytes } from './canonical-json.js';
+import { formatCheckpoint } from './checkpoint.js';
+import { AuditError } from './errors.js';
+import type { LogKey } from './log-key.js';
+import { buf, fetchNodes, insertChunked, nodeKey, withAppendLock } from './log-store.js';
+import { foldRight, leafHash, nodesToStore, rangeKeys, emptyRoot } from './merkle.js';
+import { signNote } from './note.js';
+
+/** What a layer records. `time` is set by the log when it assigns the index. */
+export interface AuditEvent {
+  type: string;
+  actor: string;
+  subject: string;
+  data: Record<string, unknown>;
+}
+
+export interface Recorded {
+  index: number;
+  leafHash: string;
+  time: string;
+  /** Size of the signed checkpoint that first includes this entry. */
+  checkpointSize: number;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Events per transaction and checkpoint: one commit and one signature amortised over many writers. */
+const MAX_BATCH = 2000;
+const hex = (u: Uint8Array): string => Buffer.from(u).toString('hex');
+
+interface Pending {
+  event: AuditEvent;
+  resolve: (r: Recorded) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The append side of the log. `record` resolves once its entry is committed — durable across a killed process —
+ * together with a signed checkpoint that includes it. Concurrent calls are batched: while one transaction runs, new
+ * events queue for the next, so many writers cost one commit and one signature per batch.
+ */
+export class AuditLog {
+  private queue: Pending[] = [];
+  private running: Promise<void> | undefined;
+
+  constructor(
+    readonly store: Store,
+    readonly key: LogKey,
+    private readonly clock: Clock = { now: () => new Date() },
+  ) {}
+
+  record(event: AuditEvent): Promise<Recorded> {
+    checkEvent(event);
+    return new Promise<Recorded>((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  /** Resolves when everything queued so far is committed. */
+  async flush(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    // Let callers that record in the same tick join the first batch.
+    await new Promise<void>((r) => setImmediate(r));
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          const results = await withAppendLock(this.store, (db) => this.append(db, batch.map((p) => p.event)));
+          batch.forEach((p, i) => p.resolve(results[i]!));
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /** Appends a batch inside the lock: entries, the subtree hashes they complete, the new size and a checkpoint. */
+  private async append(db: Kysely<Database>, events: AuditEvent[]): Promise<Recorded[]> {
+    const state = await db.selectFrom('audit_state').select('size').where('id', '=', 1).executeTakeFirstOrThrow();
+    let size = Number(state.size);
+    // The new leaves' left siblings all lie on the right edge of the current tree: fetch that edge once.
+    const cache = await fetchNodes(db, rangeKeys(0, size));
+    const get = (level: number, index: number): Uint8Array => {
+      const h = cache.get(nodeKey(level, index));
+      if (h === undefined) throw new AuditError('AUDIT_NODE_INVALID', `the store has no node at level ${level} index ${index}; run palisade audit verify`);
+      return h;
+    };
+    const entries: Database['audit_entries'][] = [];
+    const nodes: Database['audit_nodes'][] = [];
+    const out: Recorded[] = [];
+    for (const e of events) {
+      const time = this.clock.now().toISOString();
+      const entry = canonicalJsonBytes({ type: e.type, actor: e.actor, subject: e.subject, data: e.data, time });
+      const leaf = leafHash(entry);
+      for (const n of nodesToStore(size, leaf, get)) {
+        cache.set(nodeKey(n.level, n.index), n.hash);
+        nodes.push({ level: n.level, idx: n.index, hash: buf(n.hash) });
+      }
+      entries.push({ idx: size, leaf_hash: buf(leaf), entry: buf(entry), type: e.type, actor: e.actor, subject: e.subject, time });
+      out.push({ index: size, leafHash: hex(leaf), time, checkpointSize: 0 });
+      size++;
+    }
+    await insertChunked(db, 'audit_entries', entries, 100);
+    await insertChunked(db, 'audit_nodes', nodes, 300);
+    await db.updateTable('audit_state').set({ size }).where('id', '=', 1).execute();
+    const root = size === 0 ? emptyRoot() : foldRight(rangeKeys(0, size).map((k) => get(k.level, k.index)));
+    const note = signNote(formatCheckpoint({ origin: this.key.origin, size, rootHash: root }), [this.key.signer]);
+    await db.insertInto('audit_checkpoints').values({ size, root_hash: buf(root), note, created_at: this.clock.now().toISOString() }).execute();
+    for (const r of out) r.checkpointSize = size;
+    return out;
+  }
+}
+
+/** Types are dotted lowercase words; actors and subjects are `kind:value`; data is a JSON object. */
+function checkEvent(e: AuditEvent): void {
+  if (typeof e.type !== 'string' || !/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/.test(e.type)) {
+    throw new AuditError('AUDIT_EVENT_INVALID', `event type '${String(e.type)}' must be dotted lowercase words, like scan.verdict`);
+  }
+  for (const [what, v] of [['actor', e.actor], ['subject', e.subject]] as const) {
+    if (typeof v !== 'string' || !/^[a-z][a-z0-9_-]*:\S/.test(v) || v.length > 512) {
+      throw new AuditError('AUDIT_EVENT_INVALID', `event ${what} '${String(v)}' must look like kind:value (e.g. os:alice, model:llama@3), at most 512 characters`);
+    }
+  }
+  if (e.data === null || typeof e.data !== 'object' || Array.isArray(e.data)) {
+    throw new AuditError('AUDIT_EVENT_INVALID', 'event data must be a JSON object');
+  }
+}

@@ -1,0 +1,160 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { AuditLog, checkpointBody, logKey, proveConsistency, proveInclusion, verifyConsistency, verifyInclusion, verifyLog } from '../../src/audit/index.js';
+import { dropSchema, openStore, type Store } from '../../src/store/index.js';
+import { describeWithService, SERVICE_URLS } from '../support/services.js';
+import { tempDir } from '../support/tmp.js';
+
+const fromHex = (h: string): Uint8Array => Buffer.from(h, 'hex');
+
+function newKey() {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return logKey(privateKey, publicKey);
+}
+
+const ev = (i: number) => ({ type: 'audit.note', actor: 'os:tester', subject: `model:m@${i}`, data: { i } });
+
+/** One behaviour, checked on each real database. */
+function logContract(open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>): void {
+  const withLog = async (fn: (log: AuditLog, store: Store) => Promise<void>): Promise<void> => {
+    const { store, cleanup } = await open();
+    try {
+      await fn(new AuditLog(store, newKey(), { now: () => new Date('2026-11-23T10:00:00.123Z') }), store);
+    } finally {
+      await cleanup();
+    }
+  };
+
+  it('records events in batches, with canonical entries and a signed checkpoint per batch', () =>
+    withLog(async (log, store) => {
+      const first = await Promise.all(Array.from({ length: 50 }, (_, i) => log.record(ev(i))));
+      expect(first.map((r) => r.index)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      expect(new Set(first.map((r) => r.checkpointSize))).toEqual(new Set([50]));
+      const one = await log.record(ev(50));
+      expect(one).toMatchObject({ index: 50, checkpointSize: 51, time: '2026-11-23T10:00:00.123Z' });
+      const p = await proveInclusion(store, 3);
+      expect(p.entry).toBe('{"actor":"os:tester","data":{"i":3},"subject":"model:m@3","time":"2026-11-23T10:00:00.123Z","type":"audit.note"}');
+      const cp = checkpointBody(p.checkpoint.note, log.key.origin);
+      expect(cp.size).toBe(51);
+      verifyInclusion(3, 51, fromHex(p.leafHash), p.proof.map(fromHex), cp.rootHash);
+      const c = await proveConsistency(store, 50, 51);
+      const old = await proveInclusion(store, 0, 50);
+      verifyConsistency(50, 51, fromHex(old.checkpoint.rootHash), fromHex(c.checkpoint.rootHash), c.proof.map(fromHex));
+      expect(await verifyLog(store, { origin: log.key.origin, verifier: log.key.verifier })).toEqual({ ok: true, size: 51, checkpoints: 2 });
+    }));
+
+  it('rejects malformed events with a clear error', () =>
+    withLog(async (log) => {
+      expect(() => log.record({ type: 'Bad Type', actor: 'os:x', subject: 'model:a@1', data: {} })).toThrow(/dotted lowercase/);
+      expect(() => log.record({ type: 'a.b', actor: 'nobody', subject: 'model:a@1', data: {} })).toThrow(/kind:value/);
+    }));
+
+  describe('tampering is found and located', () => {
+    const tampered = async (mutate: (store: Store) => Promise<void>): Promise<Awaited<ReturnType<typeof verifyLog>>> => {
+      let out: Awaited<ReturnType<typeof verifyLog>> | undefined;
+      await withLog(async (log, store) => {
+        for (let b = 0; b < 4; b++) await Promise.all(Array.from({ length: 10 }, (_, i) => log.record(ev(b * 10 + i))));
+        await mutate(store);
+        out = await verifyLog(store, { origin: log.key.origin, verifier: log.key.verifier, pageSize: 7 });
+      });
+      return out!;
+    };
+
+    it('a changed entry', async () => {
+      const r = await tampered((s) => sql`update audit_entries set entry = ${Buffer.from('{"type":"x"}')} where idx = 17`.execute(s.db).then(() => undefined));
+      expect(r).toMatchObject({ ok: false, firstBadIndex: 17 });
+      expect(r.reason).toContain('entry 17 was changed');
+    });
+
+    it('a changed entry whose leaf hash was rewritten to match', async () => {
+      const entry = Buffer.from('{"actor":"os:evil","data":{},"subject":"model:m@23","time":"2026-11-23T10:00:00.123Z","type":"audit.note"}');
+      const { leafHash } = await import('../../src/audit/merkle.js');
+      const r = await tampered((s) => sql`update audit_entries set entry = ${entry}, leaf_hash = ${Buffer.from(leafHash(entry))}, actor = 'os:evil' where idx = 23`.execute(s.db).then(() => undefined));
+      expect(r).toMatchObject({ ok: false, firstBadIndex: 23 });
+      expect(r.reason).toMatch(/node \(level 0, index 23\)/);
+    });
+
+    it('a deleted entry', async () => {
+      const r = await tampered((s) => s.db.deleteFrom('audit_entries').where('idx', '=', 5).execute().then(() => undefined));
+      expect(r).toMatchObject({ ok: false, firstBadIndex: 5 });
+    });
+
+    it('reordered entries', async () => {
+      const r = await tampered(async (s) => {
+        await sql`update audit_entries set idx = -1 where idx = 8`.execute(s.db);
+        await sql`update audit_entries set idx = 8 where idx = 9`.execute(s.db);
+        await sql`update audit_entries set idx = 9 where idx = -1`.execute(s.db);
+      });
+      expect(r).toMatchObject({ ok: false, firstBadIndex: 8 });
+    });
+
+    it('an inserted entry', async () => {
+      const r = await tampered(async (s) => {
+        const row = await s.db.selectFrom('audit_entries').selectAll().where('idx', '=', 39).executeTakeFirstOrThrow();
+        await s.db.insertInto('audit_entries').values({ ...row, idx: 40 }).execute();
+      });
+      expect(r).toMatchObject({ ok: false, firstBadIndex: 40 });
+    });
+
+    it('a forged checkpoint', async () => {
+      const r = await tampered((s) => sql`update audit_checkpoints set note = replace(note, 'palisade', 'palisadX') where size = 20`.execute(s.db).then(() => undefined));
+      expect(r.ok).toBe(false);
+      expect(r.reason).toMatch(/checkpoint of size 20/);
+    });
+  });
+}
+
+describe('audit log on SQLite', () => {
+  logContract(async () => {
+    const store = await openStore({ url: join(tempDir(), 'palisade.db') });
+    return { store, cleanup: () => store.close() };
+  });
+
+  it('catches a history rebuilt with the key, given a checkpoint published before', async () => {
+    const key = newKey();
+    const store = await openStore({ url: join(tempDir(), 'palisade.db') });
+    const log = new AuditLog(store, key);
+    for (let i = 0; i < 5; i++) await log.record(ev(i));
+    const published = (await proveInclusion(store, 0)).checkpoint.note;
+    await store.close();
+    // The attacker holds the database and the key: they rebuild a consistent, re-signed false history.
+    const forged = await openStore({ url: join(tempDir(), 'forged.db') });
+    const flog = new AuditLog(forged, key);
+    for (let i = 0; i < 5; i++) await flog.record({ ...ev(i), actor: i === 2 ? 'os:mallory' : 'os:tester' });
+    expect((await verifyLog(forged, { origin: key.origin, verifier: key.verifier })).ok).toBe(true);
+    const r = await verifyLog(forged, { origin: key.origin, verifier: key.verifier, publishedCheckpoint: published });
+    expect(r.ok).toBe(false);
+    expect(r.reason).toMatch(/no longer match the published checkpoint of size 5/);
+    await forged.close();
+  });
+
+  it('lets two processes append to one file without sharing an index', async () => {
+    const path = join(tempDir(), 'palisade.db');
+    const key = newKey();
+    const a = await openStore({ url: path });
+    const b = await openStore({ url: path });
+    const la = new AuditLog(a, key);
+    const lb = new AuditLog(b, key);
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? la : lb).record(ev(i))));
+    expect(new Set(results.map((r) => r.index)).size).toBe(200);
+    expect(await verifyLog(a, { origin: key.origin, verifier: key.verifier })).toMatchObject({ ok: true, size: 200 });
+    await a.close();
+    await b.close();
+  });
+});
+
+await describeWithService('postgres', 'audit log on PostgreSQL', () => {
+  logContract(async () => {
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const store = await openStore({ url: SERVICE_URLS.postgres, schema });
+    return {
+      store,
+      cleanup: async () => {
+        await dropSchema(store, schema);
+        await store.close();
+      },
+    };
+  });
+});
