@@ -13,3 +13,22 @@ export { ConfigSchema, type Config } from './core/config-schema.js';
 export { findHome, initHome } from './core/home.js';
 export { BaseError, CoreError, type CoreErrorCode } from './core/errors.js';
 export { SEVERITIES, type Severity, type Finding, type FindingLocation } from './core/finding.js';
+export {
+  AuditLog,
+  logKey,
+  logVerifier,
+  checkpointOf,
+  proveInclusion,
+  proveConsistency,
+  verifyLog,
+  verifyInclusion,
+  verifyConsistency,
+  canonicalJson,
+  AuditError,
+  type AuditEvent,
+  type Recorded,
+  type LogKey,
+  type VerifyResult,
+} from './audit/index.js';
+export { openStore, StoreError, type Store, type StoreOptions } from './store/index.js';
+export { ensureHomeKeys, loadHomeKeys } from './core/keys.js';

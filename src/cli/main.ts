@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { BaseError } from '../core/errors.js';
+import { registerAudit } from './commands/audit.js';
 import { runInit } from './commands/init.js';
 import { runScan, type ScanFlags } from './commands/scan.js';
 import { readEnv, type Env } from './env.js';
@@ -43,6 +44,10 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
     .action(async (paths: string[], flags: ScanFlags) => {
       code = await runScan(paths, flags, io, env);
     });
+
+  registerAudit(program, io, env, (c) => {
+    code = c;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

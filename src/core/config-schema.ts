@@ -42,6 +42,7 @@ scan:
   # Exit 1 when a file is at least this bad: unsafe | suspicious.
   failOn: suspicious
   # suppressions: suppressions.yaml
-store:
-  # url: postgres://palisade@127.0.0.1:5432/palisade   # default: palisade.db in this folder
+# Where the audit log and registry live; default: palisade.db in this folder.
+store: {}
+#  url: postgres://palisade@127.0.0.1:5432/palisade
 `;

@@ -2,6 +2,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfig } from '../../src/core/config.js';
+import { DEFAULT_CONFIG_YAML } from '../../src/core/config-schema.js';
 import { CoreError } from '../../src/core/errors.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -10,6 +11,10 @@ describe('config', () => {
     const c = parseConfig('', 'c.yaml');
     expect(c).toEqual({ version: 1, scan: { allow: [], failOn: 'suspicious' }, store: {} });
     expect(Object.isFrozen(c.scan)).toBe(true);
+  });
+
+  it('accepts the config palisade init writes, which spells out the defaults', () => {
+    expect(parseConfig(DEFAULT_CONFIG_YAML, 'config.yaml')).toEqual(parseConfig('', 'c.yaml'));
   });
 
   it('names an unknown key and its line', () => {

@@ -1,0 +1,111 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { checkpointOf, proveConsistency, proveInclusion, verifyLog } from '../../audit/index.js';
+import { CoreError } from '../../core/errors.js';
+import type { Env } from '../env.js';
+import type { Io } from '../io.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+
+interface Common {
+  json?: boolean;
+  config?: string;
+  store?: string;
+}
+
+const int = (v: string | undefined, flag: string): number | undefined => {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new CoreError('CORE_USAGE', `${flag} must be a whole number, not '${v}'`);
+  return Number(v);
+};
+
+async function withRuntime(io: Io, env: Env, flags: Common, fn: (rt: Runtime) => Promise<number>): Promise<number> {
+  const rt = await createRuntime(io, env, flags);
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+const print = (io: Io, json: boolean | undefined, value: object, text: string): void => io.stdout(json === true ? JSON.stringify(value, null, 2) + '\n' : text);
+
+/** `palisade audit …`: record, read, prove and verify the tamper-evident log. */
+export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: number) => void): void {
+  const audit = program.command('audit').description('the append-only, tamper-evident record (RFC 9162 Merkle log, signed checkpoints)');
+  const common = (c: Command): Command => c.option('--json', 'print JSON').option('--config <file>', 'config file').option('--store <url>', 'postgres://… or a SQLite file (default: the config, then <home>/palisade.db)');
+
+  common(audit.command('record').description('append one event; prints its index and leaf hash'))
+    .requiredOption('--type <type>', 'event type, e.g. audit.note (docs/audit-events.md)')
+    .requiredOption('--subject <subject>', 'what it is about, e.g. model:llama@3')
+    .option('--actor <actor>', 'who did it (default: os:<your user>)')
+    .option('--data <json>', 'a JSON object', '{}')
+    .action(async (f: Common & { type: string; subject: string; actor?: string; data: string }) => {
+      let data: unknown;
+      try {
+        data = JSON.parse(f.data);
+      } catch (err) {
+        throw new CoreError('CORE_USAGE', `--data is not JSON: ${(err as Error).message}`);
+      }
+      setCode(
+        await withRuntime(io, env, f, async (rt) => {
+          const r = await rt.log.record({ type: f.type, actor: f.actor ?? rt.actor, subject: f.subject, data: data as Record<string, unknown> });
+          print(io, f.json, { index: r.index, leafHash: r.leafHash, time: r.time, checkpointSize: r.checkpointSize }, `recorded #${r.index} ${r.leafHash}\n`);
+          return 0;
+        }),
+      );
+    });
+
+  common(audit.command('checkpoint').description('print the latest signed checkpoint'))
+    .option('--out <file>', 'also write the signed note to a file (to hand to a witness)')
+    .action(async (f: Common & { out?: string }) => {
+      setCode(
+        await withRuntime(io, env, f, async (rt) => {
+          const cp = await checkpointOf(rt.store);
+          if (cp === undefined) throw new CoreError('CORE_USAGE', 'the log is empty: record an event first');
+          if (f.out !== undefined) writeFileSync(resolve(io.cwd, f.out), cp.note);
+          print(io, f.json, cp, cp.note);
+          return 0;
+        }),
+      );
+    });
+
+  common(audit.command('prove').description('inclusion proof of one entry against a signed checkpoint'))
+    .requiredOption('--index <i>', '0-based entry index')
+    .option('--size <n>', 'checkpoint size (default: the latest)')
+    .action(async (f: Common & { index: string; size?: string }) => {
+      setCode(
+        await withRuntime(io, env, f, async (rt) => {
+          const p = await proveInclusion(rt.store, int(f.index, '--index')!, int(f.size, '--size'));
+          print(io, f.json, p, `entry #${p.index} in tree of size ${p.size}\nleaf ${p.leafHash}\n${p.entry}\nproof:\n${p.proof.map((h) => `  ${h}`).join('\n')}\n${p.checkpoint.note}`);
+          return 0;
+        }),
+      );
+    });
+
+  common(audit.command('consistency').description('consistency proof between two tree sizes'))
+    .requiredOption('--from <m>', 'the older size')
+    .option('--to <n>', 'the newer checkpoint size (default: the latest)')
+    .action(async (f: Common & { from: string; to?: string }) => {
+      setCode(
+        await withRuntime(io, env, f, async (rt) => {
+          const c = await proveConsistency(rt.store, int(f.from, '--from')!, int(f.to, '--to'));
+          print(io, f.json, c, `consistency ${c.from} → ${c.to}\n${c.proof.map((h) => `  ${h}`).join('\n')}\n${c.checkpoint.note}`);
+          return 0;
+        }),
+      );
+    });
+
+  common(audit.command('verify').description('recompute the log from its entries and check every checkpoint; exit 1 naming what broke'))
+    .option('--from-checkpoint <file>', 'a checkpoint published earlier: the log must still hold exactly that history')
+    .action(async (f: Common & { fromCheckpoint?: string }) => {
+      setCode(
+        await withRuntime(io, env, f, async (rt) => {
+          const published = f.fromCheckpoint === undefined ? undefined : readFileSync(resolve(io.cwd, f.fromCheckpoint), 'utf8');
+          const r = await verifyLog(rt.store, { origin: rt.key.origin, verifier: rt.key.verifier, ...(published === undefined ? {} : { publishedCheckpoint: published }) });
+          print(io, f.json, r, r.ok ? `ok: ${r.size} entries, ${r.checkpoints} checkpoints verified\n` : `TAMPERED: ${r.reason}${r.firstBadIndex === undefined ? '' : ` (first bad index ${r.firstBadIndex})`}\n`);
+          return r.ok ? 0 : 1;
+        }),
+      );
+    });
+}

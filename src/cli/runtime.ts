@@ -1,0 +1,48 @@
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AuditLog, logKey, type LogKey } from '../audit/index.js';
+import type { Config } from '../core/config-schema.js';
+import { CoreError } from '../core/errors.js';
+import { loadHomeKeys } from '../core/keys.js';
+import { openStore, type Store } from '../store/index.js';
+import type { Env } from './env.js';
+import type { Io } from './io.js';
+import { resolveConfig } from './resolve-config.js';
+
+/** What commands that touch the home need: its config, store, log key and audit log. */
+export interface Runtime {
+  home: string;
+  config: Config;
+  store: Store;
+  key: LogKey;
+  log: AuditLog;
+  /** Who is acting: the OS user until Palisade has users. */
+  actor: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the runtime once, for the CLI (the server will call the same). Needs a home: the log's key lives there.
+ * The store is `--store`, else the config's `store.url`, else `<home>/palisade.db`.
+ */
+export async function createRuntime(io: Io, env: Env, flags: { config?: string; store?: string }): Promise<Runtime> {
+  const { config, home } = resolveConfig(io.cwd, env, flags.config);
+  if (home === undefined) throw new CoreError('CORE_HOME_NOT_FOUND', 'no Palisade home here or above: run palisade init (or set PALISADE_HOME)');
+  const keys = loadHomeKeys(home);
+  const url = flags.store ?? config.store.url ?? join(home, 'palisade.db');
+  const store = await openStore({ url: /^[a-z]+:\/\//.test(url) ? url : resolve(io.cwd, url) });
+  const key = logKey(keys.logPrivate, keys.logPublic);
+  const log = new AuditLog(store, key);
+  return {
+    home,
+    config,
+    store,
+    key,
+    log,
+    actor: `os:${userInfo().username}`,
+    close: async () => {
+      await log.flush();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { verifyInclusion } from '../../src/audit/index.js';
+import { parseCheckpoint } from '../../src/audit/checkpoint.js';
+import { run } from '../support/cli.js';
+import { tempDir } from '../support/tmp.js';
+
+const fromHex = (h: string): Uint8Array => Buffer.from(h, 'hex');
+
+async function homeWithEvents(n: number): Promise<string> {
+  const d = tempDir();
+  expect((await run(['init'], { cwd: d })).code).toBe(0);
+  for (let i = 0; i < n; i++) {
+    const r = await run(['audit', 'record', '--type', 'audit.note', '--subject', `model:m@${i}`, '--data', `{"i":${i}}`, '--json'], { cwd: d });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ index: i, leafHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  }
+  return d;
+}
+
+describe('palisade audit', () => {
+  it('records, checkpoints, proves and verifies from the command line', async () => {
+    const d = await homeWithEvents(6);
+    const cp = await run(['audit', 'checkpoint', '--json', '--out', 'cp.note'], { cwd: d });
+    expect(cp.code).toBe(0);
+    const checkpoint = JSON.parse(cp.stdout);
+    expect(checkpoint).toMatchObject({ size: 6, rootHash: expect.stringMatching(/^[0-9a-f]{64}$/), note: expect.stringContaining('\n\n— palisade/') });
+    const prove = JSON.parse((await run(['audit', 'prove', '--index', '2', '--json'], { cwd: d })).stdout);
+    expect(prove).toMatchObject({ index: 2, size: 6 });
+    verifyInclusion(2, 6, fromHex(prove.leafHash), prove.proof.map(fromHex), parseCheckpoint(checkpoint.note.slice(0, checkpoint.note.indexOf('\n\n') + 1)).rootHash);
+    const cons = await run(['audit', 'consistency', '--from', '3', '--json'], { cwd: d });
+    expect(JSON.parse(cons.stdout)).toMatchObject({ from: 3, to: 6 });
+    const ok = await run(['audit', 'verify', '--json', '--from-checkpoint', 'cp.note'], { cwd: d });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({ ok: true, size: 6, checkpoints: 7 });
+  });
+
+  it('points at the entry someone changed by hand in the database', async () => {
+    const d = await homeWithEvents(5);
+    const db = new BetterSqlite3(join(d, '.palisade', 'palisade.db'));
+    db.prepare("update audit_entries set entry = replace(entry, 'model:m@3', 'model:m@9') where idx = 3").run();
+    db.close();
+    const r = await run(['audit', 'verify'], { cwd: d });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/TAMPERED: entry 3 was changed.*first bad index 3/);
+  });
+
+  it('exits 2 with a clear message on bad input', async () => {
+    const d = await homeWithEvents(1);
+    const bad = await run(['audit', 'record', '--type', 'audit.note', '--subject', 'model:a@1', '--data', '{oops'], { cwd: d });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--data is not JSON');
+    const far = await run(['audit', 'prove', '--index', '99'], { cwd: d });
+    expect(far.code).toBe(2);
+    expect(far.stderr).toContain('index 99 is not in the checkpoint of size 1');
+    const none = await run(['audit', 'verify'], { cwd: tempDir() });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('run palisade init');
+  });
+
+  it('loses nothing it confirmed when the process is killed with SIGKILL', async () => {
+    const d = tempDir();
+    await run(['init'], { cwd: d });
+    const lib = join(import.meta.dirname, '..', '..', 'dist', 'index.js');
+    const script = join(d, 'writer.mjs');
+    writeFileSync(
+      script,
+      `const p = await import(${JSON.stringify(lib)});
+const keys = p.loadHomeKeys(${JSON.stringify(join(d, '.palisade'))});
+const store = await p.openStore({ url: ${JSON.stringify(join(d, '.palisade', 'palisade.db'))} });
+const log = new p.AuditLog(store, p.logKey(keys.logPrivate, keys.logPublic));
+for (let i = 0; ; i++) {
+  const batch = await Promise.all(Array.from({ length: 20 }, (_, j) => log.record({ type: 'audit.note', actor: 'os:t', subject: 'model:m@' + (i * 20 + j), data: {} })));
+  process.stdout.write(batch.map((r) => r.index).join('\\n') + '\\n');
+}
+`,
+    );
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const confirmed: number[] = [];
+    await new Promise<void>((resolveKill) => {
+      child.stdout.on('data', (b: Buffer) => {
+        for (const line of b.toString().split('\n')) if (line !== '') confirmed.push(Number(line));
+        if (confirmed.length >= 300 && !child.killed) {
+          child.kill('SIGKILL');
+          resolveKill();
+        }
+      });
+    });
+    await new Promise((r) => child.once('exit', r));
+    const db = new BetterSqlite3(join(d, '.palisade', 'palisade.db'), { readonly: true });
+    const stored = new Set((db.prepare('select idx from audit_entries').all() as { idx: number }[]).map((r) => r.idx));
+    db.close();
+    for (const i of confirmed) expect(stored.has(i), `confirmed entry ${i} was lost`).toBe(true);
+    const v = await run(['audit', 'verify', '--json'], { cwd: d });
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true });
+  });
+});
