@@ -40,6 +40,7 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
     .option('--workers <n>', 'worker threads (default: start one per core once files prove CPU-bound; 1: none)')
     .option('--config <file>', 'config file (default: $PALISADE_CONFIG, then <home>/config.yaml)')
     .option('--no-progress', 'no progress bar')
+    .option('--no-record', 'do not record the verdicts in the audit log (recorded when a home exists)')
     .option('-v, --verbose', 'list safe files too (text format)')
     .action(async (paths: string[], flags: ScanFlags) => {
       code = await runScan(paths, flags, io, env);

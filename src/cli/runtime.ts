@@ -7,7 +7,7 @@ import { loadHomeKeys } from '../core/keys.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Env } from './env.js';
 import type { Io } from './io.js';
-import { resolveConfig } from './resolve-config.js';
+import { resolveConfig, type ResolvedConfig } from './resolve-config.js';
 
 /** What commands that touch the home need: its config, store, log key and audit log. */
 export interface Runtime {
@@ -25,8 +25,8 @@ export interface Runtime {
  * Builds the runtime once, for the CLI (the server will call the same). Needs a home: the log's key lives there.
  * The store is `--store`, else the config's `store.url`, else `<home>/palisade.db`.
  */
-export async function createRuntime(io: Io, env: Env, flags: { config?: string; store?: string }): Promise<Runtime> {
-  const { config, home } = resolveConfig(io.cwd, env, flags.config);
+export async function createRuntime(io: Io, env: Env, flags: { config?: string; store?: string }, resolved?: ResolvedConfig): Promise<Runtime> {
+  const { config, home } = resolved ?? resolveConfig(io.cwd, env, flags.config);
   if (home === undefined) throw new CoreError('CORE_HOME_NOT_FOUND', 'no Palisade home here or above: run palisade init (or set PALISADE_HOME)');
   const keys = loadHomeKeys(home);
   const url = flags.store ?? config.store.url ?? join(home, 'palisade.db');

@@ -110,6 +110,18 @@ describe('palisade scan', () => {
     expect(outside.code).toBe(0);
   });
 
+  it('records every verdict in the audit log when a home exists, and not with --no-record', async () => {
+    const d = modelDir();
+    writeFileSync(join(d, 'model', 'evil.pkl'), osSystemPickle());
+    expect((await run(['init'], { cwd: d })).code).toBe(0);
+    expect((await run(['scan', 'model'], { cwd: d })).code).toBe(1);
+    const prove = JSON.parse((await run(['audit', 'prove', '--index', '2', '--json'], { cwd: d })).stdout);
+    expect(JSON.parse(prove.entry)).toMatchObject({ type: 'scan.verdict', subject: `path:${join('model', 'evil.pkl')}`, data: { verdict: 'unsafe', rules: ['pickle-dangerous-global'] } });
+    expect(prove.size).toBe(4);
+    await run(['scan', 'model', '--no-record'], { cwd: d });
+    expect(JSON.parse((await run(['audit', 'checkpoint', '--json'], { cwd: d })).stdout).size).toBe(4);
+  });
+
   it('runs through the installed launcher (bin/palisade.js over dist/)', () => {
     const d = modelDir();
     const bin = join(import.meta.dirname, '..', '..', 'bin', 'palisade.js');

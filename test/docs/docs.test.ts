@@ -17,6 +17,16 @@ describe('docs', () => {
     expect(readFileSync(join(root, 'docs', 'scan-rules.md'), 'utf8')).toBe(renderRuleDocs());
   });
 
+  it('docs/audit-events.md lists every event type the code records', () => {
+    const doc = readFileSync(join(root, 'docs', 'audit-events.md'), 'utf8');
+    const types = new Set<string>();
+    for (const f of sources(join(root, 'src'))) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/type: '([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+)'/g)) types.add(m[1]!);
+    }
+    expect(types.size).toBeGreaterThan(0);
+    for (const t of types) expect(doc, `docs/audit-events.md lacks ${t}`).toContain(`\`${t}\``);
+  });
+
   it('docs/errors.md lists every error code in the source', () => {
     const doc = readFileSync(join(root, 'docs', 'errors.md'), 'utf8');
     const codes = new Set<string>();

@@ -15,7 +15,8 @@ import {
 } from '../../model/index.js';
 import type { Env } from '../env.js';
 import { emit, type Io } from '../io.js';
-import { resolveConfig } from '../resolve-config.js';
+import { resolveConfig, type ResolvedConfig } from '../resolve-config.js';
+import { createRuntime, type Runtime } from '../runtime.js';
 import { VERSION } from '../version.js';
 
 export interface ScanFlags {
@@ -28,6 +29,8 @@ export interface ScanFlags {
   config?: string;
   progress?: boolean;
   verbose?: boolean;
+  /** `--no-record`: do not write verdicts to the audit log. */
+  record?: boolean;
 }
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
@@ -36,7 +39,8 @@ const FORMATS = ['text', 'json', 'sarif'] as const;
 export async function runScan(paths: string[], flags: ScanFlags, io: Io, env: Env): Promise<number> {
   const format = flags.json === true ? 'json' : (flags.format ?? 'text');
   if (!(FORMATS as readonly string[]).includes(format)) throw new CoreError('CORE_USAGE', `--format must be one of ${FORMATS.join(', ')}, not '${format}'`);
-  const { config, file, warnings } = resolveConfig(io.cwd, env, flags.config, paths);
+  const resolved = resolveConfig(io.cwd, env, flags.config, paths);
+  const { config, file, warnings } = resolved;
   for (const w of warnings) io.stderr(`palisade: warning: ${w}\n`);
   const failOn = flags.failOn ?? config.scan.failOn;
   if (failOn !== 'unsafe' && failOn !== 'suspicious') throw new CoreError('CORE_USAGE', `--fail-on must be unsafe or suspicious, not '${failOn}'`);
@@ -65,12 +69,37 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io, env: En
   const text =
     format === 'json' ? JSON.stringify(report, null, 2) + '\n' : format === 'sarif' ? JSON.stringify(formatSarif(report, VERSION), null, 2) + '\n' : formatText(report, { verbose: flags.verbose === true });
   emit(io, text, flags.output);
+  if (resolved.home !== undefined && flags.record !== false) await recordVerdicts(io, env, resolved, report);
   if (report.files.length === 0) {
     io.stderr('palisade: nothing to scan: the paths hold no files\n');
     return 2;
   }
   if (report.files.some((f) => failsAt(f.verdict, failOn))) return 1;
   return report.files.some((f) => f.verdict === 'error') ? 2 : 0;
+}
+
+/** With a home, every verdict goes into the audit log; a log that cannot be written is a warning, not a failed scan. */
+async function recordVerdicts(io: Io, env: Env, resolved: ResolvedConfig, report: ScanReport): Promise<void> {
+  let rt: Runtime | undefined;
+  try {
+    rt = await createRuntime(io, env, {}, resolved);
+    const log = rt.log;
+    const actor = rt.actor;
+    await Promise.all(
+      report.files.map((f) =>
+        log.record({
+          type: 'scan.verdict',
+          actor,
+          subject: `path:${f.path}`,
+          data: { format: f.format, verdict: f.verdict, size: f.size, rules: [...new Set(f.findings.map((x) => x.rule))].sort(), findings: f.findings.length, ...(f.sha256 === undefined ? {} : { sha256: f.sha256 }) },
+        }),
+      ),
+    );
+  } catch (err) {
+    io.stderr(`palisade: warning: scan verdicts were not recorded in the audit log: ${(err as Error).message}\n`);
+  } finally {
+    await rt?.close();
+  }
 }
 
 function recount(report: ScanReport): Partial<ScanReport['summary']> {
