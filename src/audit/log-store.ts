@@ -68,3 +68,29 @@ export async function insertChunked<T extends keyof Database>(db: Kysely<Databas
     await db.insertInto(table).values(rows.slice(i, i + perChunk) as never).execute();
   }
 }
+
+const prepared = new WeakMap<object, { entry: { run(...a: unknown[]): unknown }; node: { run(...a: unknown[]): unknown } }>();
+
+/**
+ * Writes a batch's entries and nodes. On SQLite, cached prepared statements on the connection Kysely holds for the
+ * transaction (a multi-row INSERT through the query builder costs more in SQL compilation than SQLite spends
+ * storing the rows); on PostgreSQL, multi-row inserts.
+ */
+export async function insertBatch(store: Store, db: Kysely<Database>, entries: Database['audit_entries'][], nodes: Database['audit_nodes'][]): Promise<void> {
+  const raw = store.sqlite;
+  if (raw === undefined) {
+    await insertChunked(db, 'audit_entries', entries, 100);
+    await insertChunked(db, 'audit_nodes', nodes, 300);
+    return;
+  }
+  let st = prepared.get(raw);
+  if (st === undefined) {
+    st = {
+      entry: raw.prepare('insert into audit_entries (idx, leaf_hash, entry, type, actor, subject, time) values (?, ?, ?, ?, ?, ?, ?)'),
+      node: raw.prepare('insert into audit_nodes (level, idx, hash) values (?, ?, ?)'),
+    };
+    prepared.set(raw, st);
+  }
+  for (const e of entries) st.entry.run(e.idx, e.leaf_hash, e.entry, e.type, e.actor, e.subject, e.time);
+  for (const n of nodes) st.node.run(n.level, n.idx, n.hash);
+}

@@ -4,7 +4,7 @@ import { canonicalJsonBytes } from './canonical-json.js';
 import { formatCheckpoint } from './checkpoint.js';
 import { AuditError } from './errors.js';
 import type { LogKey } from './log-key.js';
-import { buf, fetchNodes, insertChunked, nodeKey, withAppendLock } from './log-store.js';
+import { buf, fetchNodes, insertBatch, nodeKey, withAppendLock } from './log-store.js';
 import { foldRight, leafHash, nodesToStore, rangeKeys, emptyRoot } from './merkle.js';
 import { signNote } from './note.js';
 
@@ -110,8 +110,7 @@ export class AuditLog {
       out.push({ index: size, leafHash: hex(leaf), time, checkpointSize: 0 });
       size++;
     }
-    await insertChunked(db, 'audit_entries', entries, 100);
-    await insertChunked(db, 'audit_nodes', nodes, 300);
+    await insertBatch(this.store, db, entries, nodes);
     await db.updateTable('audit_state').set({ size }).where('id', '=', 1).execute();
     const root = size === 0 ? emptyRoot() : foldRight(rangeKeys(0, size).map((k) => get(k.level, k.index)));
     const note = signNote(formatCheckpoint({ origin: this.key.origin, size, rootHash: root }), [this.key.signer]);

@@ -13,6 +13,11 @@ export interface Store {
   dialect: Dialect;
   /** Where it points, with any password removed (safe to print and log). */
   where: string;
+  /**
+   * The SQLite handle under Kysely, for hot paths that run prepared statements inside a transaction Kysely opened
+   * on the same (single) connection. Undefined for PostgreSQL.
+   */
+  sqlite?: BetterSqlite3.Database;
   close(): Promise<void>;
 }
 
@@ -46,7 +51,7 @@ async function openSqlite(path: string): Promise<Store> {
   raw.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   await migrateToLatest(db as Kysely<unknown>, 'sqlite');
-  return { db, dialect: 'sqlite', where: path, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', where: path, sqlite: raw, close: () => db.destroy() };
 }
 
 async function openPostgres(url: string, schema: string | undefined): Promise<Store> {
