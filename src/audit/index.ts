@@ -7,3 +7,5 @@ export { AuditError, type AuditErrorCode } from './errors.js';
 export { leafHash, nodeHash, emptyRoot } from './merkle.js';
 export { verifyInclusion, verifyConsistency } from './proof.js';
 export { canonicalJson, canonicalJsonBytes } from './canonical-json.js';
+export { exportBundle, verifyBundle, MAX_BUNDLE_ENTRIES, type EvidenceBundle, type BundleCheck } from './bundle.js';
+export { searchEntries, type EntryView, type SearchFilter } from './search.js';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,41 @@ describe('palisade audit', () => {
     const ok = await run(['audit', 'verify', '--json', '--from-checkpoint', 'cp.note'], { cwd: d });
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual({ ok: true, size: 6, checkpoints: 7 });
+  });
+
+  it('exports an evidence bundle that verifies offline with only the public key, and rejects a doctored one', async () => {
+    const d = await homeWithEvents(9);
+    const ex = await run(['audit', 'export', '--from', '2', '--to', '5', '-o', 'b.json'], { cwd: d });
+    expect(ex.code, ex.stderr).toBe(0);
+    // Another machine: a folder with only the bundle and the public key, no home, no database.
+    const other = tempDir();
+    writeFileSync(join(other, 'b.json'), readFileSync(join(d, 'b.json')));
+    writeFileSync(join(other, 'log.pub'), readFileSync(join(d, '.palisade', 'keys', 'log.pub')));
+    const ok = await run(['audit', 'verify-bundle', 'b.json', '--key', 'log.pub', '--json'], { cwd: other });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({ ok: true, entries: 4, size: 9 });
+    const bundle = JSON.parse(readFileSync(join(other, 'b.json'), 'utf8'));
+    bundle.entries[1].entry = bundle.entries[1].entry.replace('model:m@3', 'model:m@7');
+    writeFileSync(join(other, 'bad.json'), JSON.stringify(bundle));
+    const bad = await run(['audit', 'verify-bundle', 'bad.json', '--key', 'log.pub', '--json'], { cwd: other });
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, firstBadIndex: 3 });
+    // A different log's key: the checkpoint is not signed by it.
+    const stranger = await homeWithEvents(1);
+    const wrongKey = await run(['audit', 'verify-bundle', join(other, 'b.json'), '--key', join(stranger, '.palisade', 'keys', 'log.pub')], { cwd: other });
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stdout).toContain("not signed by this log's key");
+  });
+
+  it('tails and searches entries for an investigation', async () => {
+    const d = await homeWithEvents(4);
+    await run(['audit', 'record', '--type', 'model.promoted', '--subject', 'model:m@2', '--actor', 'os:alice'], { cwd: d });
+    const tail = JSON.parse((await run(['audit', 'tail', '-n', '2', '--json'], { cwd: d })).stdout);
+    expect(tail.map((e: { index: number }) => e.index)).toEqual([3, 4]);
+    const found = JSON.parse((await run(['audit', 'search', '--actor', 'os:alice', '--json'], { cwd: d })).stdout);
+    expect(found).toMatchObject([{ index: 4, type: 'model.promoted', subject: 'model:m@2' }]);
+    const since = await run(['audit', 'search', '--since', 'yesterday'], { cwd: d });
+    expect(since.code).toBe(2);
   });
 
   it('points at the entry someone changed by hand in the database', async () => {

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { checkpointOf, proveConsistency, proveInclusion, verifyLog } from '../../audit/index.js';
+import { createPublicKey } from 'node:crypto';
+import { checkpointOf, exportBundle, proveConsistency, proveInclusion, searchEntries, verifyBundle, verifyLog, type EntryView } from '../../audit/index.js';
 import { CoreError } from '../../core/errors.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
@@ -105,6 +106,76 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
           const r = await verifyLog(rt.store, { origin: rt.key.origin, verifier: rt.key.verifier, ...(published === undefined ? {} : { publishedCheckpoint: published }) });
           print(io, f.json, r, r.ok ? `ok: ${r.size} entries, ${r.checkpoints} checkpoints verified\n` : `TAMPERED: ${r.reason}${r.firstBadIndex === undefined ? '' : ` (first bad index ${r.firstBadIndex})`}\n`);
           return r.ok ? 0 : 1;
+        }),
+      );
+    });
+
+  common(audit.command('export').description('write an evidence bundle (entries, proofs, checkpoint) for offline verification'))
+    .requiredOption('--from <i>', 'first entry (0-based)')
+    .requiredOption('--to <j>', 'last entry, included')
+    .option('-o, --output <file>', 'bundle file (default: stdout)')
+    .action(async (f: Common & { from: string; to: string; output?: string }) => {
+      setCode(
+        await withRuntime(io, env, f, async (rt) => {
+          const bundle = await exportBundle(rt.store, rt.key.origin, int(f.from, '--from')!, int(f.to, '--to')!);
+          const text = JSON.stringify(bundle, null, 2) + '\n';
+          if (f.output === undefined) io.stdout(text);
+          else {
+            writeFileSync(resolve(io.cwd, f.output), text);
+            io.stderr(`wrote ${bundle.entries.length} entries with proofs against the checkpoint of size ${bundle.checkpoint.size} to ${f.output}\n`);
+          }
+          return 0;
+        }),
+      );
+    });
+
+  audit
+    .command('verify-bundle')
+    .description("verify an evidence bundle offline with the log's public key; needs no database")
+    .argument('<file>', 'the bundle')
+    .requiredOption('--key <pub>', "the log's public key (keys/log.pub); a bundle that carried its own key would prove nothing")
+    .option('--json', 'print JSON')
+    .action((file: string, f: { key: string; json?: boolean }) => {
+      let bundle: unknown;
+      let key;
+      try {
+        bundle = JSON.parse(readFileSync(resolve(io.cwd, file), 'utf8'));
+        key = createPublicKey(readFileSync(resolve(io.cwd, f.key)));
+      } catch (err) {
+        throw new CoreError('CORE_USAGE', `cannot read ${(err as Error).message.includes('JSON') ? `bundle ${file}` : 'the bundle or the key'}: ${(err as Error).message}`);
+      }
+      const r = verifyBundle(bundle, key);
+      print(io, f.json, r, r.ok ? `ok: ${r.entries} entries verified against the signed checkpoint of size ${r.size}\n` : `FAILED: ${r.reason}\n`);
+      setCode(r.ok ? 0 : 1);
+    });
+
+  const show = (e: EntryView): string => `#${e.index} ${e.time} ${e.type} ${e.actor} ${e.subject} ${JSON.stringify(e.data)}`;
+  common(audit.command('tail').description('the newest entries'))
+    .option('-n, --lines <n>', 'how many', '20')
+    .action(async (f: Common & { lines: string }) => {
+      setCode(
+        await withRuntime(io, env, f, async (rt) => {
+          const rows = (await searchEntries(rt.store, { limit: int(f.lines, '--lines')! })).reverse();
+          print(io, f.json, rows, rows.map(show).join('\n') + (rows.length > 0 ? '\n' : ''));
+          return 0;
+        }),
+      );
+    });
+
+  common(audit.command('search').description('entries by type, actor, subject and time, newest first'))
+    .option('--type <type>', 'event type')
+    .option('--actor <actor>', 'actor, e.g. os:alice')
+    .option('--subject <subject>', 'subject, e.g. model:llama@3')
+    .option('--since <time>', 'RFC 3339 time, e.g. 2026-11-01T00:00:00Z')
+    .option('-n, --limit <n>', 'at most this many', '100')
+    .action(async (f: Common & { type?: string; actor?: string; subject?: string; since?: string; limit: string }) => {
+      if (f.since !== undefined && Number.isNaN(Date.parse(f.since))) throw new CoreError('CORE_USAGE', `--since must be a time like 2026-11-01T00:00:00Z, not '${f.since}'`);
+      setCode(
+        await withRuntime(io, env, f, async (rt) => {
+          const filter = { limit: int(f.limit, '--limit')!, ...(f.type === undefined ? {} : { type: f.type }), ...(f.actor === undefined ? {} : { actor: f.actor }), ...(f.subject === undefined ? {} : { subject: f.subject }), ...(f.since === undefined ? {} : { since: f.since }) };
+          const rows = await searchEntries(rt.store, filter);
+          print(io, f.json, rows, rows.map(show).join('\n') + (rows.length > 0 ? '\n' : ''));
+          return 0;
         }),
       );
     });

@@ -1,0 +1,34 @@
+import type { Store } from '../store/index.js';
+
+export interface EntryView {
+  index: number;
+  type: string;
+  actor: string;
+  subject: string;
+  time: string;
+  data: unknown;
+}
+
+export interface SearchFilter {
+  type?: string;
+  actor?: string;
+  subject?: string;
+  /** RFC 3339 time; entries at or after it. */
+  since?: string;
+  /** Newest first, at most this many. */
+  limit?: number;
+}
+
+/** Entries matching every given field, newest first: for people investigating an incident. */
+export async function searchEntries(store: Store, f: SearchFilter): Promise<EntryView[]> {
+  let q = store.db.selectFrom('audit_entries').select(['idx', 'entry']);
+  if (f.type !== undefined) q = q.where('type', '=', f.type);
+  if (f.actor !== undefined) q = q.where('actor', '=', f.actor);
+  if (f.subject !== undefined) q = q.where('subject', '=', f.subject);
+  if (f.since !== undefined) q = q.where('time', '>=', new Date(f.since).toISOString());
+  const rows = await q.orderBy('idx', 'desc').limit(Math.min(Math.max(1, f.limit ?? 20), 10_000)).execute();
+  return rows.map((r) => {
+    const e = JSON.parse(Buffer.from(r.entry).toString('utf8')) as Omit<EntryView, 'index'>;
+    return { index: Number(r.idx), type: e.type, actor: e.actor, subject: e.subject, time: e.time, data: e.data };
+  });
+}
