@@ -1,0 +1,36 @@
+import { createHmac } from 'node:crypto';
+import type { Store } from '../store/index.js';
+
+/**
+ * What the log holds of user content (prompts, completions): an HMAC-SHA-256 with the home's secret. A plain
+ * SHA-256 of a short prompt can be found by guessing; a keyed digest cannot without the secret, yet the same text
+ * still yields the same digest, so entries can be matched. Prefixed so a reader knows how it was made.
+ */
+export function keyedDigest(secret: Uint8Array, text: string): string {
+  return `hmac-sha256:${createHmac('sha256', secret).update(text, 'utf8').digest('hex')}`;
+}
+
+/**
+ * Keeps raw text beside the log, when the config allows it, under its keyed digest. The log entry holds only the
+ * digest, so purging the text (retention) never breaks the log's hashes.
+ */
+export async function keepRawText(store: Store, secret: Uint8Array, text: string, now: Date = new Date()): Promise<string> {
+  const digest = keyedDigest(secret, text);
+  await store.db
+    .insertInto('audit_raw')
+    .values({ digest, text, created_at: now.toISOString() })
+    .onConflict((oc) => oc.column('digest').doNothing())
+    .execute();
+  return digest;
+}
+
+/** Deletes raw text kept before `before`; returns how many were purged. The log is untouched. */
+export async function purgeRawText(store: Store, before: Date): Promise<number> {
+  const r = await store.db.deleteFrom('audit_raw').where('created_at', '<', before.toISOString()).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** The raw text behind a digest, while it is kept. */
+export async function rawText(store: Store, digest: string): Promise<string | undefined> {
+  return (await store.db.selectFrom('audit_raw').select('text').where('digest', '=', digest).executeTakeFirst())?.text;
+}
