@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, canonicalJsonBytes, DEFAULT_JSON_MAX_DEPTH } from '../../src/audit/canonical-json.js';
-import { NoteError } from '../../src/audit/note-errors.js';
 import type { NoteErrorCode } from '../../src/audit/note-errors.js';
+import { codeOf } from '../support/error-code.js';
 
 /*
  * Test data from https://github.com/cyberphone/json-canonicalization (Anders Rundgren, the RFC 8785 author;
@@ -87,14 +87,6 @@ const APPENDIX_B: ReadonlyArray<[string, string]> = [
 
 const double = (hex: string): number => Buffer.from(hex, 'hex').readDoubleBE(0);
 
-function codeOf(fn: () => unknown): NoteErrorCode | 'none' | 'other' {
-  try {
-    fn();
-    return 'none';
-  } catch (err) {
-    return err instanceof NoteError ? err.code : 'other';
-  }
-}
 
 /** Yields the IEEE-754 bit patterns of the numgen sequence (numgen.go `generator`). */
 function* numgen(): Generator<bigint> {

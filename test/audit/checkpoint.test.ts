@@ -7,8 +7,8 @@ import { DEFAULT_CHECKPOINT_LIMITS, formatCheckpoint, palisadeOrigin, parseCheck
 import type { Checkpoint } from '../../src/audit/checkpoint.js';
 import { createSigner, createVerifier, formatSignerKey, openNote, parseNote, signNote } from '../../src/audit/note.js';
 import type { NoteVerifier } from '../../src/audit/note.js';
-import { NoteError } from '../../src/audit/note-errors.js';
 import type { NoteErrorCode } from '../../src/audit/note-errors.js';
+import { codeOf } from '../support/error-code.js';
 
 /**
  * Vectors: test/fixtures/audit/tlog-vectors.json — `c2sp.checkpointExample` (C2SP tlog-checkpoint, CC BY 4.0),
@@ -31,14 +31,6 @@ const REKOR_PUBLIC_KEY_B64 = 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5B
 
 const root = (fill: number): Uint8Array => new Uint8Array(32).fill(fill);
 
-function codeOf(fn: () => unknown): NoteErrorCode | 'none' | 'other' {
-  try {
-    fn();
-    return 'none';
-  } catch (err) {
-    return err instanceof NoteError ? err.code : 'other';
-  }
-}
 
 describe('parseCheckpoint', () => {
   it('parses the C2SP example and formats it back byte for byte', () => {

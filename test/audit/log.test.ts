@@ -1,10 +1,11 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { AuditLog, checkpointBody, logKey, proveConsistency, proveInclusion, verifyConsistency, verifyInclusion, verifyLog } from '../../src/audit/index.js';
-import { dropSchema, openStore, type Store } from '../../src/store/index.js';
-import { describeWithService, SERVICE_URLS } from '../support/services.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { describeWithService } from '../support/services.js';
+import { openTestPostgres, openTestSqlite } from '../support/stores.js';
 import { tempDir } from '../support/tmp.js';
 
 const fromHex = (h: string): Uint8Array => Buffer.from(h, 'hex');
@@ -107,10 +108,7 @@ function logContract(open: () => Promise<{ store: Store; cleanup: () => Promise<
 }
 
 describe('audit log on SQLite', () => {
-  logContract(async () => {
-    const store = await openStore({ url: join(tempDir(), 'palisade.db') });
-    return { store, cleanup: () => store.close() };
-  });
+  logContract(openTestSqlite);
 
   it('catches a history rebuilt with the key, given a checkpoint published before', async () => {
     const key = newKey();
@@ -146,15 +144,5 @@ describe('audit log on SQLite', () => {
 });
 
 await describeWithService('postgres', 'audit log on PostgreSQL', () => {
-  logContract(async () => {
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    const store = await openStore({ url: SERVICE_URLS.postgres, schema });
-    return {
-      store,
-      cleanup: async () => {
-        await dropSchema(store, schema);
-        await store.close();
-      },
-    };
-  });
+  logContract(openTestPostgres);
 });

@@ -23,6 +23,7 @@ import {
 import type { NoteSigner, NoteVerifier } from '../../src/audit/note.js';
 import { NoteError } from '../../src/audit/note-errors.js';
 import type { NoteErrorCode } from '../../src/audit/note-errors.js';
+import { codeOf } from '../support/error-code.js';
 
 /**
  * Vectors: test/fixtures/audit/tlog-vectors.json `signedNote`, from golang.org/x/mod sumdb/note/note_test.go
@@ -45,14 +46,6 @@ function testSigner(name: string): ReturnType<typeof createSigner> {
   return createSigner(formatSignerKey(name, createHash('sha256').update(`palisade test key ${name}`).digest()));
 }
 
-function codeOf(fn: () => unknown): NoteErrorCode | 'none' | 'other' {
-  try {
-    fn();
-    return 'none';
-  } catch (err) {
-    return err instanceof NoteError ? err.code : 'other';
-  }
-}
 
 describe('key encodings (Go sumdb/note)', () => {
   it('derives the PeterNeumann key ID and both key strings from the seed', () => {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { expect, it, describe } from 'vitest';
-import { dropSchema, openStore, redact, type Store } from '../../src/store/index.js';
-import { describeWithService, SERVICE_URLS } from '../support/services.js';
+import { openStore, redact, type Store } from '../../src/store/index.js';
+import { describeWithService } from '../support/services.js';
+import { openTestPostgres, openTestSqlite } from '../support/stores.js';
 import { tempDir } from '../support/tmp.js';
 
 /** The same behaviour, checked on each real database. */
@@ -32,12 +33,7 @@ function storeContract(open: () => Promise<{ store: Store; cleanup: () => Promis
 }
 
 describe('SQLite store', () => {
-  const open = async () => {
-    const path = join(tempDir(), 'palisade.db');
-    const store = await openStore({ url: path });
-    return { store, cleanup: () => store.close() };
-  };
-  storeContract(open);
+  storeContract(openTestSqlite);
 
   it('reopens an existing database without migrating twice', async () => {
     const path = join(tempDir(), 'palisade.db');
@@ -56,18 +52,7 @@ describe('SQLite store', () => {
 });
 
 await describeWithService('postgres', 'PostgreSQL store', () => {
-  const open = async () => {
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    const store = await openStore({ url: SERVICE_URLS.postgres, schema });
-    return {
-      store,
-      cleanup: async () => {
-        await dropSchema(store, schema);
-        await store.close();
-      },
-    };
-  };
-  storeContract(open);
+  storeContract(openTestPostgres);
 
   it('names the server when it cannot connect, without the password', async () => {
     await expect(openStore({ url: 'postgres://u:secret@127.0.0.1:1/x' })).rejects.toThrow(/cannot connect to PostgreSQL at postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/x/);
