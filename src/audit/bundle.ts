@@ -7,6 +7,7 @@ import { storeReader } from './log-store.js';
 import { leafHash } from './merkle.js';
 import { openNote } from './note.js';
 import { inclusionProof, verifyInclusion } from './proof.js';
+import { fromHex, toHex } from './hex.js';
 
 /** Evidence a third party verifies offline, with the log's public key and nothing else. */
 export interface EvidenceBundle {
@@ -18,8 +19,6 @@ export interface EvidenceBundle {
   entries: { index: number; entry: string; leafHash: string; proof: string[] }[];
 }
 
-const hex = (u: Uint8Array): string => Buffer.from(u).toString('hex');
-const fromHex = (h: string): Uint8Array => Buffer.from(h, 'hex');
 /** Entries per bundle: a bundle is evidence for a person to read, not a backup. */
 export const MAX_BUNDLE_ENTRIES = 100_000;
 
@@ -36,7 +35,7 @@ export async function exportBundle(store: Store, origin: string, from: number, t
   const entries = [];
   for (const r of rows) {
     const index = Number(r.idx);
-    entries.push({ index, entry: Buffer.from(r.entry).toString('utf8'), leafHash: hex(r.leaf_hash), proof: (await inclusionProof(index, checkpoint.size, reader)).map(hex) });
+    entries.push({ index, entry: Buffer.from(r.entry).toString('utf8'), leafHash: toHex(r.leaf_hash), proof: (await inclusionProof(index, checkpoint.size, reader)).map(toHex) });
   }
   return { format: 'palisade-audit-bundle/v1', origin, from, to, checkpoint, entries };
 }
@@ -77,7 +76,7 @@ export function verifyBundle(raw: unknown, publicKey: KeyObject): BundleCheck {
     const index = from + i;
     if (e.index !== index) return { ok: false, entries: i, size, firstBadIndex: index, reason: `entry ${index} is missing or out of order` };
     const leaf = leafHash(Buffer.from(String(e.entry), 'utf8'));
-    if (hex(leaf) !== e.leafHash) return { ok: false, entries: i, size, firstBadIndex: index, reason: `entry ${index} does not match its leaf hash` };
+    if (toHex(leaf) !== e.leafHash) return { ok: false, entries: i, size, firstBadIndex: index, reason: `entry ${index} does not match its leaf hash` };
     try {
       verifyInclusion(index, size, leaf, (e.proof ?? []).map((h) => fromHex(String(h))), root);
     } catch (err) {

@@ -3,8 +3,8 @@ import { parseCheckpoint } from './checkpoint.js';
 import { AuditError } from './errors.js';
 import { storeReader } from './log-store.js';
 import { consistencyProof, inclusionProof } from './proof.js';
+import { toHex } from './hex.js';
 
-const hex = (u: Uint8Array): string => Buffer.from(u).toString('hex');
 
 export interface CheckpointView {
   size: number;
@@ -36,7 +36,7 @@ export async function checkpointOf(store: Store, size?: number): Promise<Checkpo
   let q = store.db.selectFrom('audit_checkpoints').select(['size', 'root_hash', 'note']);
   q = size === undefined ? q.orderBy('size', 'desc').limit(1) : q.where('size', '=', size);
   const row = await q.executeTakeFirst();
-  return row === undefined ? undefined : { size: Number(row.size), rootHash: hex(row.root_hash), note: row.note };
+  return row === undefined ? undefined : { size: Number(row.size), rootHash: toHex(row.root_hash), note: row.note };
 }
 
 async function requireCheckpoint(store: Store, size: number | undefined): Promise<CheckpointView> {
@@ -56,14 +56,14 @@ export async function proveInclusion(store: Store, index: number, size?: number)
   const row = await store.db.selectFrom('audit_entries').select(['leaf_hash', 'entry']).where('idx', '=', index).executeTakeFirst();
   if (row === undefined) throw new AuditError('AUDIT_NOT_FOUND', `entry ${index} is missing from the store; run palisade audit verify`);
   const proof = await inclusionProof(index, checkpoint.size, storeReader(store.db));
-  return { index, size: checkpoint.size, leafHash: hex(row.leaf_hash), proof: proof.map(hex), entry: Buffer.from(row.entry).toString('utf8'), checkpoint };
+  return { index, size: checkpoint.size, leafHash: toHex(row.leaf_hash), proof: proof.map(toHex), entry: Buffer.from(row.entry).toString('utf8'), checkpoint };
 }
 
 /** A consistency proof from size `from` to the signed checkpoint of size `to` (default: the latest). */
 export async function proveConsistency(store: Store, from: number, to?: number): Promise<ConsistencyView> {
   const checkpoint = await requireCheckpoint(store, to);
   const proof = await consistencyProof(from, checkpoint.size, storeReader(store.db));
-  return { from, to: checkpoint.size, proof: proof.map(hex), checkpoint };
+  return { from, to: checkpoint.size, proof: proof.map(toHex), checkpoint };
 }
 
 /** The checkpoint body of a note, parsed and bound to the log's origin. */

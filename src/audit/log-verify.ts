@@ -2,6 +2,7 @@ import type { Store } from '../store/index.js';
 import { checkpointBody } from './log-read.js';
 import { foldRight, leafHash, nodesToStore, rangeKeys, emptyRoot } from './merkle.js';
 import { openNote, type NoteVerifier } from './note.js';
+import { sameBytes } from './hex.js';
 
 export interface VerifyResult {
   ok: boolean;
@@ -30,7 +31,6 @@ interface Cp {
   published: boolean;
 }
 
-const eq = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
 /**
  * Recomputes the whole log from its entries: every leaf hash, every stored subtree hash, and the root at every
@@ -55,7 +55,7 @@ export async function verifyLog(store: Store, opts: VerifyOptions): Promise<Veri
       const cp = cps[nextCp++]!;
       if (cp.size < n) continue;
       const root = n === 0 ? emptyRoot() : foldRight(rangeKeys(0, n).map((k) => frontier.get(key(k.level, k.index))!));
-      if (!eq(root, cp.root)) {
+      if (!sameBytes(root, cp.root)) {
         const prev = cps.slice(0, nextCp - 1).filter((c) => !c.published).at(-1)?.size ?? 0;
         return fail(prev, cp.published ? `the log's first ${n} entries no longer match the published checkpoint of size ${n}: history was rewritten after index ${prev}` : `the checkpoint of size ${n} does not match the entries: an entry at or after index ${prev} was changed`);
       }
@@ -74,12 +74,12 @@ export async function verifyLog(store: Store, opts: VerifyOptions): Promise<Veri
       if (idx !== expected) return fail(expected, idx > expected ? `entry ${expected} is missing (the next stored index is ${idx})` : `entry ${idx} appears twice`);
       if (idx >= size) return fail(idx, `entry ${idx} lies beyond the log's recorded size ${size}: a row was inserted`);
       const leaf = leafHash(new Uint8Array(r.entry));
-      if (!eq(leaf, r.leaf_hash)) return fail(idx, `entry ${idx} was changed: its leaf hash no longer matches its content`);
+      if (!sameBytes(leaf, r.leaf_hash)) return fail(idx, `entry ${idx} was changed: its leaf hash no longer matches its content`);
       const columns = columnsMatch(r);
       if (columns !== undefined) return fail(idx, `entry ${idx}: the ${columns} column differs from the recorded entry`);
       for (const n of nodesToStore(idx, leaf, (l, i) => frontier.get(key(l, i))!)) {
         const s = stored.get(key(n.level, n.index));
-        if (s === undefined || !eq(s, n.hash)) {
+        if (s === undefined || !sameBytes(s, n.hash)) {
           const first = n.index * 2 ** n.level;
           return fail(first, `stored tree node (level ${n.level}, index ${n.index}) ${s === undefined ? 'is missing' : 'does not match the entries'}: an entry in [${first}, ${first + 2 ** n.level}) or the node was changed`);
         }
@@ -128,7 +128,7 @@ function checkNote(note: string, opts: VerifyOptions, size: number, root: Uint8A
   try {
     openNote(note, [opts.verifier]);
     const body = checkpointBody(note, opts.origin);
-    if (body.size !== size || !eq(body.rootHash, root)) return 'its signed body does not match its row';
+    if (body.size !== size || !sameBytes(body.rootHash, root)) return 'its signed body does not match its row';
   } catch (err) {
     return `its signature does not verify: ${(err as Error).message}`;
   }

@@ -7,6 +7,7 @@ import type { LogKey } from './log-key.js';
 import { buf, fetchNodes, insertBatch, nodeKey, withAppendLock } from './log-store.js';
 import { foldRight, leafHash, nodesToStore, rangeKeys, emptyRoot } from './merkle.js';
 import { signNote } from './note.js';
+import { toHex } from './hex.js';
 
 /** What a layer records. `time` is set by the log when it assigns the index. */
 export interface AuditEvent {
@@ -30,7 +31,6 @@ export interface Clock {
 
 /** Events per transaction and checkpoint: one commit and one signature amortised over many writers. */
 const MAX_BATCH = 2000;
-const hex = (u: Uint8Array): string => Buffer.from(u).toString('hex');
 
 interface Pending {
   event: AuditEvent;
@@ -107,7 +107,7 @@ export class AuditLog {
         nodes.push({ level: n.level, idx: n.index, hash: buf(n.hash) });
       }
       entries.push({ idx: size, leaf_hash: buf(leaf), entry: buf(entry), type: e.type, actor: e.actor, subject: e.subject, time });
-      out.push({ index: size, leafHash: hex(leaf), time, checkpointSize: 0 });
+      out.push({ index: size, leafHash: toHex(leaf), time, checkpointSize: 0 });
       size++;
     }
     await insertBatch(this.store, db, entries, nodes);

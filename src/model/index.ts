@@ -3,7 +3,7 @@ export { applySuppressions, sha256File, SuppressionsSchema, type Suppressions } 
 export { formatSarif } from './scan/report-sarif.js';
 export { formatText } from './scan/report-text.js';
 export { scanBlob, scanFile, type ScanOptions } from './scan/scan-file.js';
-export { scanPaths, type ScanPathsOptions } from './scan/scan-paths.js';
+export { scanPaths, summarize, type ScanPathsOptions } from './scan/scan-paths.js';
 export { failsAt, verdictOf } from './scan/verdict.js';
 export { RULES } from './scan/rules.js';
 export { DEFAULT_LIMITS, type ScanLimits } from './scan/limits.js';

@@ -9,6 +9,7 @@ import {
   formatSarif,
   formatText,
   scanPaths,
+  summarize,
   SuppressionsSchema,
   type ScanReport,
   type Suppressions,
@@ -64,7 +65,7 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io, env: En
   for (const f of report.files) f.path = shown(io.cwd, f.path);
   for (const s of report.skipped ?? []) s.path = shown(io.cwd, s.path);
   await applySuppressions(report.files, suppressions, (r) => resolve(io.cwd, r.path));
-  report.summary = { ...report.summary, ...recount(report) };
+  report.summary = summarize(report.files, report.summary.durationMs);
 
   const text =
     format === 'json' ? JSON.stringify(report, null, 2) + '\n' : format === 'sarif' ? JSON.stringify(formatSarif(report, VERSION), null, 2) + '\n' : formatText(report, { verbose: flags.verbose === true });
@@ -100,16 +101,6 @@ async function recordVerdicts(io: Io, env: Env, resolved: ResolvedConfig, report
   } finally {
     await rt?.close();
   }
-}
-
-function recount(report: ScanReport): Partial<ScanReport['summary']> {
-  const s = { safe: 0, suspicious: 0, unsafe: 0, error: 0, findings: 0, suppressed: 0 };
-  for (const f of report.files) {
-    s[f.verdict]++;
-    s.findings += f.findings.length;
-    s.suppressed += f.suppressed?.length ?? 0;
-  }
-  return s;
 }
 
 function loadSuppressions(file: string): Suppressions {

@@ -59,9 +59,14 @@ export class ScanContext {
     this.budget.unlisted.clear();
   }
 
+  /** The path of a member of the current container, as findings show it (`outer.zip!inner.pkl`). */
+  memberPath(name: string): string {
+    return this.member === undefined ? name : `${this.member}!${name}`;
+  }
+
   /** The context for a member of the current container. */
   child(name: string): ScanContext {
-    const member = this.member === undefined ? name : `${this.member}!${name}`;
+    const member = this.memberPath(name);
     return new ScanContext(this.sink, this.policy, this.limits, this.dispatch, member, this.depth + 1, this.budget);
   }
 

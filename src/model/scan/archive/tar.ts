@@ -45,7 +45,7 @@ export async function scanTar(blob: Blob, ctx: ScanContext): Promise<ScanFormat>
       break;
     }
     const esc = escapingPath(name);
-    const member = ctx.member === undefined ? name : `${ctx.member}!${name}`;
+    const member = ctx.memberPath(name);
     if (esc !== undefined) ctx.report('archive-path-traversal', `tar member '${name}' ${esc}`, { member });
     if (type === '1' || type === '2') {
       const target = cString(h.subarray(157, 257));

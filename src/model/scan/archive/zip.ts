@@ -53,14 +53,14 @@ function checkStructure(entries: ZipEntry[], fileSize: number, ctx: ScanContext)
   const seen = new Set<string>();
   for (const e of entries) {
     const esc = escapingPath(e.name);
-    if (esc !== undefined) ctx.report('archive-path-traversal', `zip member '${e.name}' ${esc}`, { member: join(ctx, e.name) });
-    if (seen.has(e.name)) ctx.report('zip-duplicate-name', `zip has more than one member named '${e.name}'`, { member: join(ctx, e.name) });
+    if (esc !== undefined) ctx.report('archive-path-traversal', `zip member '${e.name}' ${esc}`, { member: ctx.memberPath(e.name) });
+    if (seen.has(e.name)) ctx.report('zip-duplicate-name', `zip has more than one member named '${e.name}'`, { member: ctx.memberPath(e.name) });
     seen.add(e.name);
     if (e.method !== STORED && e.size > 1 << 20 && e.size > e.compressedSize * ctx.limits.maxCompressionRatio) {
-      ctx.report('archive-bomb', `zip member '${e.name}' declares ${e.size} bytes from ${e.compressedSize} compressed`, { member: join(ctx, e.name) });
+      ctx.report('archive-bomb', `zip member '${e.name}' declares ${e.size} bytes from ${e.compressedSize} compressed`, { member: ctx.memberPath(e.name) });
     }
     if (e.localOffset + e.compressedSize > fileSize) {
-      ctx.report('archive-malformed', `zip member '${e.name}' extends past the end of the file`, { member: join(ctx, e.name), offset: e.localOffset });
+      ctx.report('archive-malformed', `zip member '${e.name}' extends past the end of the file`, { member: ctx.memberPath(e.name), offset: e.localOffset });
     }
   }
   // Overlap: sort by local offset; a member whose header starts inside the previous member's data overlaps it.
@@ -69,18 +69,14 @@ function checkStructure(entries: ZipEntry[], fileSize: number, ctx: ScanContext)
     const prev = byOffset[i - 1]!;
     const cur = byOffset[i]!;
     if (cur.localOffset < prev.localOffset + 30 + prev.compressedSize && !(cur.compressedSize === 0 && prev.compressedSize === 0)) {
-      ctx.report('zip-overlapping-members', `zip members '${prev.name}' and '${cur.name}' share bytes`, { member: join(ctx, cur.name), offset: cur.localOffset });
+      ctx.report('zip-overlapping-members', `zip members '${prev.name}' and '${cur.name}' share bytes`, { member: ctx.memberPath(cur.name), offset: cur.localOffset });
       break;
     }
   }
 }
 
-function join(ctx: ScanContext, name: string): string {
-  return ctx.member === undefined ? name : `${ctx.member}!${name}`;
-}
-
 async function scanEntry(blob: Blob, entry: ZipEntry, ctx: ScanContext, keras: boolean): Promise<void> {
-  const member = join(ctx, entry.name);
+  const member = ctx.memberPath(entry.name);
   let local;
   try {
     local = await readLocalHeader(blob, entry);
@@ -123,14 +119,14 @@ async function scanEntry(blob: Blob, entry: ZipEntry, ctx: ScanContext, keras: b
 
 function checkCrc(entry: ZipEntry, bytes: Uint8Array, ctx: ScanContext): void {
   if (crc32(bytes) !== entry.crc32) {
-    ctx.report('zip-crc-mismatch', `zip member '${entry.name}' does not match its CRC-32; scanned anyway, as PyTorch reads it`, { member: join(ctx, entry.name) });
+    ctx.report('zip-crc-mismatch', `zip member '${entry.name}' does not match its CRC-32; scanned anyway, as PyTorch reads it`, { member: ctx.memberPath(entry.name) });
   }
 }
 
 /** A link's target is its data; one that points outside the archive's folder is reported as traversal. */
 function symlink(entry: ZipEntry, target: Uint8Array, ctx: ScanContext): void {
   const to = new TextDecoder().decode(target);
-  const member = join(ctx, entry.name);
+  const member = ctx.memberPath(entry.name);
   const escape = linkEscape(entry.name, to);
   if (escape !== undefined) ctx.report('archive-path-traversal', `zip member '${entry.name}' is a symbolic link to '${to}', which ${escape}`, { member });
   else ctx.report('archive-symlink', `zip member '${entry.name}' is a symbolic link to '${to}'`, { member });
@@ -145,7 +141,7 @@ async function scanKerasJson(data: Blob, ctx: ScanContext): Promise<void> {
 }
 
 async function scanDeflated(data: Blob, entry: ZipEntry, ctx: ScanContext, keras: boolean): Promise<void> {
-  const member = join(ctx, entry.name);
+  const member = ctx.memberPath(entry.name);
   const limit = ctx.limits.maxInMemoryBytes;
   try {
     if (entry.compressedSize <= limit && entry.size <= limit) {

@@ -369,11 +369,11 @@ export class PickleWalker {
       case 'STRING': {
         const v = decodeStringRepr(line);
         if (v === undefined) this.malformed('STRING argument is not a quoted string', offset, info.name);
-        this.pushString(frame, v ?? '', offset, info.name);
+        this.pushString(frame, v ?? '', offset);
         break;
       }
       case 'UNICODE':
-        this.pushString(frame, decodeRawUnicodeEscape(line), offset, info.name);
+        this.pushString(frame, decodeRawUnicodeEscape(line), offset);
         break;
       case 'PERSID':
         s.push(OPAQUE);
@@ -415,8 +415,8 @@ export class PickleWalker {
       frame.opcodes++;
       this.summary.opcodes++;
       if (isLong) frame.stack.push(readLong(bytes));
-      else if (isText) this.pushString(frame, decodeUtf8(bytes), offset, info.name);
-      else if (info.name === 'BINSTRING' || info.name === 'SHORT_BINSTRING') this.pushString(frame, decodeLatin1(bytes), offset, info.name);
+      else if (isText) this.pushString(frame, decodeUtf8(bytes), offset);
+      else if (info.name === 'BINSTRING' || info.name === 'SHORT_BINSTRING') this.pushString(frame, decodeLatin1(bytes), offset);
       else {
         this.maybeNested(bytes, this.base + this.bufStart + start);
         frame.stack.push({ k: 'bytes', length: len });
@@ -482,7 +482,7 @@ export class PickleWalker {
     }
   }
 
-  private pushString(frame: Frame, s: string, offset: number, opcode: string): void {
+  private pushString(frame: Frame, s: string, offset: number): void {
     frame.stack.push(s);
     // `_codecs.encode(str, 'latin1')` is how protocol 2 pickles bytes: a str payload may be a pickle too.
     if (s.length >= 2 && (s.charCodeAt(0) === 0x80 || s.charCodeAt(0) === 0x63)) {
@@ -490,7 +490,6 @@ export class PickleWalker {
       for (let i = 0; i < s.length && latin; i++) latin = s.charCodeAt(i) < 256;
       if (latin) this.maybeNested(Uint8Array.from(s, (c) => c.charCodeAt(0)), offset);
     }
-    void opcode;
   }
 
   // ---- stack machine ----
@@ -631,7 +630,7 @@ export class PickleWalker {
       case 0x6f: {
         // OBJ
         const items = this.popMark(frame, offset, name);
-        const cls = items.length > 0 ? items[0]! : this.malformedValue(frame, 'OBJ without a class', offset, name);
+        const cls = items.length > 0 ? items[0]! : this.malformedValue('OBJ without a class', offset, name);
         frame.stack.push({ k: 'obj', cls, args: tuple(items.slice(1)) });
         break;
       }
@@ -758,8 +757,7 @@ export class PickleWalker {
     }
   }
 
-  private malformedValue(frame: Frame, why: string, offset: number, opcode: string): Value {
-    void frame;
+  private malformedValue(why: string, offset: number, opcode: string): Value {
     this.malformed(why, offset, opcode);
     return OPAQUE;
   }
