@@ -16,9 +16,25 @@ export function makeContext(limits: Partial<ScanLimits> = {}): { ctx: ScanContex
 export async function scanBytes(
   bytes: Uint8Array | Blob,
   limits: Partial<ScanLimits> = {},
-): Promise<{ format: ScanFormat; findings: ScanFinding[]; rules: string[] }> {
+): Promise<{ format: ScanFormat; findings: ScanFinding[]; rules: string[]; everyRule: string[] }> {
   const { ctx, findings } = makeContext(limits);
   const blob = bytes instanceof Uint8Array ? new BufferBlob(bytes) : bytes;
   const format = await dispatch(blob, ctx);
-  return { format, findings, rules: [...new Set(findings.map((f) => f.rule))].sort() };
+  const everyRule = findings.map((f) => f.rule).sort();
+  return { format, findings, rules: [...new Set(everyRule)], everyRule };
+}
+
+/**
+ * Runs one format scanner directly (no detection). `rules` lists each rule id once; `everyRule` lists one per
+ * finding, for tests that count findings per rule. Both sorted.
+ */
+export async function scanWith(
+  scanner: (blob: Blob, ctx: ScanContext) => Promise<ScanFormat>,
+  data: Uint8Array | Blob,
+  limits: Partial<ScanLimits> = {},
+): Promise<{ format: ScanFormat; findings: ScanFinding[]; rules: string[]; everyRule: string[] }> {
+  const { ctx, findings } = makeContext(limits);
+  const format = await scanner(data instanceof Uint8Array ? new BufferBlob(data) : data, ctx);
+  const everyRule = findings.map((f) => f.rule).sort();
+  return { format, findings, rules: [...new Set(everyRule)], everyRule };
 }

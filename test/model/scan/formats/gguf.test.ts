@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BufferBlob, FileBlob, type Blob } from '../../../../src/model/scan/blob.js';
+import { FileBlob, type Blob } from '../../../../src/model/scan/blob.js';
 import { FINDINGS_PER_RULE } from '../../../../src/model/scan/formats/finding-budget.js';
 import { scanGguf } from '../../../../src/model/scan/formats/gguf.js';
 import { findTemplateInjection } from '../../../../src/model/scan/formats/gguf-template.js';
 import type { ScanLimits } from '../../../../src/model/scan/limits.js';
 import { tempDir } from '../../../support/tmp.js';
-import { makeContext, scanBytes } from '../support.js';
+import { makeContext, scanBytes, scanWith } from '../support.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/model/gguf/', import.meta.url));
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(FIXTURES + name));
@@ -117,12 +117,7 @@ function gguf(spec: GgufSpec = {}): Uint8Array {
   return w.done();
 }
 
-async function scan(bytes: Uint8Array | Blob, limits: Partial<ScanLimits> = {}) {
-  const { ctx, findings } = makeContext(limits);
-  const blob = bytes instanceof Uint8Array ? new BufferBlob(bytes) : bytes;
-  const format = await scanGguf(blob, ctx);
-  return { format, findings, rules: [...new Set(findings.map((f) => f.rule))].sort() };
-}
+const scan = (bytes: Uint8Array | Blob, limits: Partial<ScanLimits> = {}) => scanWith(scanGguf, bytes, limits);
 
 describe('gguf fixtures (scripts/fixtures/gguf.py)', () => {
   it('a small llama-style file is clean and detected by content', async () => {

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BufferBlob, type Blob } from '../../../../src/model/scan/blob.js';
+import type { Blob } from '../../../../src/model/scan/blob.js';
 import { FINDINGS_PER_RULE } from '../../../../src/model/scan/formats/finding-budget.js';
 import { scanSafetensors } from '../../../../src/model/scan/formats/safetensors.js';
 import { JsonSyntaxError, parseStrictJson } from '../../../../src/model/scan/formats/safetensors-json.js';
 import type { ScanLimits } from '../../../../src/model/scan/limits.js';
-import { makeContext, scanBytes } from '../support.js';
+import { scanBytes, scanWith } from '../support.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/model/safetensors/', import.meta.url));
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(FIXTURES + name));
@@ -35,12 +35,7 @@ function withLength(n: bigint, rest: Uint8Array): Uint8Array {
   return out;
 }
 
-async function scan(bytes: Uint8Array | Blob, limits: Partial<ScanLimits> = {}) {
-  const { ctx, findings } = makeContext(limits);
-  const blob = bytes instanceof Uint8Array ? new BufferBlob(bytes) : bytes;
-  const format = await scanSafetensors(blob, ctx);
-  return { format, findings, rules: [...new Set(findings.map((f) => f.rule))].sort() };
-}
+const scan = (bytes: Uint8Array | Blob, limits: Partial<ScanLimits> = {}) => scanWith(scanSafetensors, bytes, limits);
 
 const t = (dtype: string, shape: unknown[], begin: number | string, end: number | string) =>
   `{"dtype":"${dtype}","shape":${JSON.stringify(shape)},"data_offsets":[${begin},${end}]}`;
