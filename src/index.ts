@@ -31,4 +31,4 @@ export {
   type VerifyResult,
 } from './audit/index.js';
 export { openStore, StoreError, type Store, type StoreOptions } from './store/index.js';
-export { ensureHomeKeys, loadHomeKeys } from './core/keys.js';
+export { ensureHomeKeys, loadHomeKeys, stageNextLogKey, promoteNextLogKey, type HomeKeys } from './core/keys.js';

@@ -13,7 +13,9 @@ export type AuditErrorCode =
   | 'AUDIT_ROOT_MISMATCH'
   | 'AUDIT_NODE_INVALID'
   | 'AUDIT_EVENT_INVALID'
-  | 'AUDIT_NOT_FOUND';
+  | 'AUDIT_NOT_FOUND'
+  | 'AUDIT_KEY_INVALID'
+  | 'AUDIT_KEY_ROTATED';
 
 /**
  * A Merkle operation was refused. From a verifier every code is final: the proof does not show what the caller

@@ -6,7 +6,8 @@ import { AuditError } from './errors.js';
 import type { LogKey } from './log-key.js';
 import { buf, fetchNodes, insertBatch, nodeKey, withAppendLock } from './log-store.js';
 import { foldRight, leafHash, nodesToStore, rangeKeys, emptyRoot } from './merkle.js';
-import { signNote } from './note.js';
+import { signNote, type NoteSigner } from './note.js';
+import { ROTATION_EVENT_TYPE, rotationData } from './rotation.js';
 import { toHex } from './hex.js';
 
 /** What a layer records. `time` is set by the log when it assigns the index. */
@@ -34,6 +35,8 @@ const MAX_BATCH = 2000;
 
 interface Pending {
   event: AuditEvent;
+  /** Set on a key rotation, which is appended alone: its checkpoint is signed by both keys. */
+  rotateTo?: LogKey;
   resolve: (r: Recorded) => void;
   reject: (err: unknown) => void;
 }
@@ -46,17 +49,43 @@ interface Pending {
 export class AuditLog {
   private queue: Pending[] = [];
   private running: Promise<void> | undefined;
+  private current: LogKey;
 
   constructor(
     readonly store: Store,
-    readonly key: LogKey,
+    key: LogKey,
     private readonly clock: Clock = { now: () => new Date() },
-  ) {}
+  ) {
+    this.current = key;
+  }
+
+  /** The key signing checkpoints now. */
+  get key(): LogKey {
+    return this.current;
+  }
 
   record(event: AuditEvent): Promise<Recorded> {
     checkEvent(event);
+    if (event.type === ROTATION_EVENT_TYPE) throw new AuditError('AUDIT_EVENT_INVALID', `${ROTATION_EVENT_TYPE} entries are written only by a key rotation (palisade audit rotate-key)`);
+    return this.enqueue({ event });
+  }
+
+  /**
+   * Retires the current key for `next`: appends an `audit.key_rotated` entry signed by both keys (see rotation.ts),
+   * whose checkpoint both keys sign, and records `next` as the only key allowed to sign from then on. Appends queued
+   * earlier are signed by the old key; later ones by the new. The caller stores the new private key.
+   */
+  rotateKey(next: LogKey, actor: string): Promise<Recorded> {
+    if (next.origin !== this.current.origin) throw new AuditError('AUDIT_KEY_INVALID', `the new key is bound to origin ${next.origin}, not this log's ${this.current.origin}`);
+    if (next.vkey === this.current.vkey) throw new AuditError('AUDIT_KEY_INVALID', 'the new key is the key in use; generate a new one');
+    const event: AuditEvent = { type: ROTATION_EVENT_TYPE, actor, subject: `logkey:${next.id}`, data: {} };
+    checkEvent(event);
+    return this.enqueue({ event, rotateTo: next });
+  }
+
+  private enqueue(p: Omit<Pending, 'resolve' | 'reject'>): Promise<Recorded> {
     return new Promise<Recorded>((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
+      this.queue.push({ ...p, resolve, reject });
       this.running ??= this.drain();
     });
   }
@@ -71,9 +100,18 @@ export class AuditLog {
     await new Promise<void>((r) => setImmediate(r));
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
+        // A rotation goes alone; the events before it form a batch of their own.
+        const stop = this.queue.findIndex((p) => p.rotateTo !== undefined);
+        const batch = this.queue.splice(0, stop === 0 ? 1 : Math.min(MAX_BATCH, stop < 0 ? MAX_BATCH : stop));
+        const next = batch[0]!.rotateTo;
         try {
-          const results = await withAppendLock(this.store, (db) => this.append(db, batch.map((p) => p.event)));
+          const results = await withAppendLock(this.store, async (db) => {
+            if (next === undefined) return this.append(db, batch.map((p) => p.event));
+            const out = await this.append(db, [{ ...batch[0]!.event, data: { ...rotationData(this.current, next) } }], [this.current.signer, next.signer]);
+            await db.updateTable('audit_state').set({ active_key: next.vkey }).where('id', '=', 1).execute();
+            return out;
+          });
+          if (next !== undefined) this.current = next;
           batch.forEach((p, i) => p.resolve(results[i]!));
         } catch (err) {
           for (const p of batch) p.reject(err);
@@ -85,8 +123,9 @@ export class AuditLog {
   }
 
   /** Appends a batch inside the lock: entries, the subtree hashes they complete, the new size and a checkpoint. */
-  private async append(db: Kysely<Database>, events: AuditEvent[]): Promise<Recorded[]> {
-    const state = await db.selectFrom('audit_state').select('size').where('id', '=', 1).executeTakeFirstOrThrow();
+  private async append(db: Kysely<Database>, events: AuditEvent[], signers: NoteSigner[] = [this.current.signer]): Promise<Recorded[]> {
+    const state = await db.selectFrom('audit_state').select(['size', 'origin', 'active_key']).where('id', '=', 1).executeTakeFirstOrThrow();
+    await this.checkKey(db, state);
     let size = Number(state.size);
     // The new leaves' left siblings all lie on the right edge of the current tree: fetch that edge once.
     const cache = await fetchNodes(db, rangeKeys(0, size));
@@ -113,10 +152,27 @@ export class AuditLog {
     await insertBatch(this.store, db, entries, nodes);
     await db.updateTable('audit_state').set({ size }).where('id', '=', 1).execute();
     const root = size === 0 ? emptyRoot() : foldRight(rangeKeys(0, size).map((k) => get(k.level, k.index)));
-    const note = signNote(formatCheckpoint({ origin: this.key.origin, size, rootHash: root }), [this.key.signer]);
+    const note = signNote(formatCheckpoint({ origin: this.current.origin, size, rootHash: root }), signers);
     await db.insertInto('audit_checkpoints').values({ size, root_hash: buf(root), note, created_at: this.clock.now().toISOString() }).execute();
     for (const r of out) r.checkpointSize = size;
     return out;
+  }
+
+  /**
+   * Binds the log to its identity on first use (origin and signing key), and afterwards refuses to sign with any
+   * key but the one the log names: a process still holding a rotated-out key stops instead of forking the log.
+   */
+  private async checkKey(db: Kysely<Database>, state: { origin: string | null; active_key: string | null }): Promise<void> {
+    if (state.origin === null) {
+      await db.updateTable('audit_state').set({ origin: this.current.origin, active_key: this.current.vkey }).where('id', '=', 1).execute();
+      return;
+    }
+    if (state.origin !== this.current.origin) {
+      throw new AuditError('AUDIT_KEY_INVALID', `this log's origin is ${state.origin}, but the key in use is bound to ${this.current.origin}; open the log with its own key`);
+    }
+    if (state.active_key !== this.current.vkey) {
+      throw new AuditError('AUDIT_KEY_ROTATED', `the log's key was rotated (checkpoints are now signed by ${state.active_key ?? 'another key'}); restart with the home's current key`);
+    }
   }
 }
 

@@ -1,9 +1,10 @@
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AuditLog, logKey, type LogKey } from '../audit/index.js';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { AuditLog, logKey, originOf, type LogKey } from '../audit/index.js';
 import type { Config } from '../core/config-schema.js';
 import { CoreError } from '../core/errors.js';
-import { loadHomeKeys } from '../core/keys.js';
+import { discardNextLogKey, loadHomeKeys, promoteNextLogKey, type HomeKeys } from '../core/keys.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Env } from './env.js';
 import type { Io } from './io.js';
@@ -13,6 +14,7 @@ import { resolveConfig, type ResolvedConfig } from './resolve-config.js';
 export interface Runtime {
   home: string;
   config: Config;
+  keys: HomeKeys;
   store: Store;
   key: LogKey;
   log: AuditLog;
@@ -31,11 +33,12 @@ export async function createRuntime(io: Io, env: Env, flags: { config?: string; 
   const keys = loadHomeKeys(home);
   const url = flags.store ?? config.store.url ?? join(home, 'palisade.db');
   const store = await openStore({ url: /^[a-z]+:\/\//.test(url) ? url : resolve(io.cwd, url) });
-  const key = logKey(keys.logPrivate, keys.logPublic);
+  const key = await bindLogKey(store, home, keys);
   const log = new AuditLog(store, key);
   return {
     home,
     config,
+    keys,
     store,
     key,
     log,
@@ -45,4 +48,27 @@ export async function createRuntime(io: Io, env: Env, flags: { config?: string; 
       await store.close();
     },
   };
+}
+
+/**
+ * The home's log key, bound to the log's stored origin (fixed by its first key). Finishes a key rotation that
+ * stopped after the log announced the staged key, and drops a staged key the log never announced.
+ */
+async function bindLogKey(store: Store, home: string, keys: HomeKeys): Promise<LogKey> {
+  const state = await store.db.selectFrom('audit_state').select(['origin', 'active_key']).where('id', '=', 1).executeTakeFirstOrThrow();
+  const origin = state.origin ?? originOf(keys.logPublic);
+  if (keys.logNext !== undefined) {
+    const next = logKey(keys.logNext, createPublicKey(keys.logNext), origin);
+    if (state.active_key === next.vkey) {
+      promoteNextLogKey(home);
+      return next;
+    }
+    discardNextLogKey(home);
+  }
+  return logKey(keys.logPrivate, keys.logPublic, origin);
+}
+
+/** The log's first key among the home's public keys (current and retired): where verification starts. */
+export function firstLogKey(keys: HomeKeys, origin: string): KeyObject | undefined {
+  return [keys.logPublic, ...keys.retiredPublic].find((k) => originOf(k) === origin);
 }

@@ -53,6 +53,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // The log's identity outlives its first key: the origin is fixed at first use, and the key that signs
+    // checkpoints now is recorded so that an appender still holding a rotated-out key stops instead of signing.
+    '0002_audit_keys': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('audit_state').addColumn('origin', 'text').execute();
+        await db.schema.alterTable('audit_state').addColumn('active_key', 'text').execute();
+      },
+    },
   };
 }
 

@@ -37,6 +37,10 @@ export interface AuditCheckpointTable {
 export interface AuditStateTable {
   id: number;
   size: number | string;
+  /** The checkpoint origin, fixed when the log is first used (`palisade/<first key id>`); null before. */
+  origin: string | null;
+  /** The signed-note verifier key that signs checkpoints now; changed only by a key rotation. */
+  active_key: string | null;
 }
 
 /** Raw text kept beside the log when the config allows it; purgeable without touching the log (which holds digests). */

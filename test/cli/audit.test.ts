@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -59,7 +60,7 @@ describe('palisade audit', () => {
     const stranger = await homeWithEvents(1);
     const wrongKey = await run(['audit', 'verify-bundle', join(other, 'b.json'), '--key', join(stranger, '.palisade', 'keys', 'log.pub')], { cwd: other });
     expect(wrongKey.code).toBe(1);
-    expect(wrongKey.stdout).toContain("not signed by this log's key");
+    expect(wrongKey.stdout).toContain('the given key is not a key of this log');
   });
 
   it('tails and searches entries for an investigation', async () => {
@@ -94,6 +95,56 @@ describe('palisade audit', () => {
     const none = await run(['audit', 'verify'], { cwd: tempDir() });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('run palisade init');
+  });
+
+  it('rotates the log key: the old key announces the new one, verify and bundles follow the chain', async () => {
+    const d = await homeWithEvents(3);
+    const keysDir = join(d, '.palisade', 'keys');
+    const firstPub = readFileSync(join(keysDir, 'log.pub'));
+    const rot = await run(['audit', 'rotate-key', '--json'], { cwd: d });
+    expect(rot.code, rot.stderr).toBe(0);
+    const out = JSON.parse(rot.stdout);
+    expect(out).toMatchObject({ index: 3, checkpointSize: 4, origin: expect.stringMatching(/^palisade\/[0-9a-f]{8}$/) });
+    const firstId = out.origin.slice('palisade/'.length);
+    expect(readFileSync(join(keysDir, `log-${firstId}.pub`))).toEqual(firstPub);
+    expect(readFileSync(join(keysDir, 'log.pub'))).not.toEqual(firstPub);
+    expect(existsSync(join(keysDir, 'log.next.ed25519'))).toBe(false);
+    expect((await run(['audit', 'record', '--type', 'audit.note', '--subject', 'model:m@9'], { cwd: d })).code).toBe(0);
+    expect(JSON.parse((await run(['audit', 'verify', '--json'], { cwd: d })).stdout)).toEqual({ ok: true, size: 5, checkpoints: 5 });
+    const search = JSON.parse((await run(['audit', 'search', '--type', 'audit.key_rotated', '--json'], { cwd: d })).stdout);
+    expect(search).toMatchObject([{ index: 3, subject: expect.stringMatching(/^logkey:[0-9a-f]{8}$/), data: { previousKey: out.previousKey, newKey: out.newKey } }]);
+    // An auditor holding either key verifies a bundle exported after the rotation.
+    expect((await run(['audit', 'export', '--from', '0', '--to', '4', '-o', 'b.json'], { cwd: d })).code).toBe(0);
+    for (const key of [join(keysDir, `log-${firstId}.pub`), join(keysDir, 'log.pub')]) {
+      const v = await run(['audit', 'verify-bundle', 'b.json', '--key', key, '--json'], { cwd: d });
+      expect(v.code, v.stdout).toBe(0);
+    }
+    const stranger = await homeWithEvents(1);
+    const wrong = await run(['audit', 'verify', '--key', join(stranger, '.palisade', 'keys', 'log.pub')], { cwd: d });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('did not start this log');
+  });
+
+  it('finishes a key rotation that stopped after the log announced it, and drops one that never reached the log', async () => {
+    const d = await homeWithEvents(2);
+    const home = join(d, '.palisade');
+    const p = await import('../../src/index.js');
+    // Stopped before the announcement: the staged key is dropped and the old key goes on signing.
+    p.stageNextLogKey(home);
+    expect((await run(['audit', 'record', '--type', 'audit.note', '--subject', 'model:m@5'], { cwd: d })).code).toBe(0);
+    expect(existsSync(join(home, 'keys', 'log.next.ed25519'))).toBe(false);
+    // Stopped after the announcement was committed but before the key files moved.
+    const keys = p.loadHomeKeys(home);
+    const store = await p.openStore({ url: join(home, 'palisade.db') });
+    const log = new p.AuditLog(store, p.logKey(keys.logPrivate, keys.logPublic));
+    const staged = p.stageNextLogKey(home);
+    await log.rotateKey(p.logKey(staged, createPublicKey(staged), log.key.origin), 'os:admin');
+    await store.close();
+    const r = await run(['audit', 'record', '--type', 'audit.note', '--subject', 'model:m@6', '--json'], { cwd: d });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(home, 'keys', 'log.next.ed25519'))).toBe(false);
+    expect(createPublicKey(readFileSync(join(home, 'keys', 'log.pub'))).equals(createPublicKey(staged))).toBe(true);
+    expect(JSON.parse((await run(['audit', 'verify', '--json'], { cwd: d })).stdout)).toMatchObject({ ok: true, size: 5 });
   });
 
   it('loses nothing it confirmed when the process is killed with SIGKILL', async () => {

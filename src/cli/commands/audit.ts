@@ -1,12 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createPublicKey } from 'node:crypto';
-import { checkpointOf, exportBundle, proveConsistency, proveInclusion, searchEntries, verifyBundle, verifyLog, type EntryView } from '../../audit/index.js';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { checkpointOf, exportBundle, logKey, logVerifier, originOf, proveConsistency, proveInclusion, searchEntries, verifyBundle, verifyLog, type EntryView } from '../../audit/index.js';
 import { CoreError } from '../../core/errors.js';
+import { promoteNextLogKey, stageNextLogKey } from '../../core/keys.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
-import { createRuntime, type Runtime } from '../runtime.js';
+import { createRuntime, firstLogKey, type Runtime } from '../runtime.js';
 
 interface Common {
   json?: boolean;
@@ -26,6 +27,14 @@ async function withRuntime(io: Io, env: Env, flags: Common, fn: (rt: Runtime) =>
     return await fn(rt);
   } finally {
     await rt.close();
+  }
+}
+
+function readPublicKey(io: Io, path: string): KeyObject {
+  try {
+    return createPublicKey(readFileSync(resolve(io.cwd, path)));
+  } catch (err) {
+    throw new CoreError('CORE_USAGE', `cannot read public key ${path}: ${(err as Error).message}`);
   }
 }
 
@@ -99,13 +108,34 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
 
   common(audit.command('verify').description('recompute the log from its entries and check every checkpoint; exit 1 naming what broke'))
     .option('--from-checkpoint <file>', 'a checkpoint published earlier: the log must still hold exactly that history')
-    .action(async (f: Common & { fromCheckpoint?: string }) => {
+    .option('--key <pub>', "the log's first public key (default: found among the home's keys by the log's origin)")
+    .action(async (f: Common & { fromCheckpoint?: string; key?: string }) => {
       setCode(
         await withRuntime(io, env, f, async (rt) => {
           const published = f.fromCheckpoint === undefined ? undefined : readFileSync(resolve(io.cwd, f.fromCheckpoint), 'utf8');
-          const r = await verifyLog(rt.store, { origin: rt.key.origin, verifier: rt.key.verifier, ...(published === undefined ? {} : { publishedCheckpoint: published }) });
+          const first = f.key === undefined ? firstLogKey(rt.keys, rt.key.origin) : readPublicKey(io, f.key);
+          if (first === undefined) throw new CoreError('CORE_USAGE', `the key that started this log (origin ${rt.key.origin}) is not among the home's keys; pass it with --key`);
+          if (originOf(first) !== rt.key.origin) throw new CoreError('CORE_USAGE', `${f.key ?? 'that key'} did not start this log (origin ${rt.key.origin}); pass the log's first key`);
+          const { verifier } = logVerifier(first);
+          const r = await verifyLog(rt.store, { origin: rt.key.origin, verifier, ...(published === undefined ? {} : { publishedCheckpoint: published }) });
           print(io, f.json, r, r.ok ? `ok: ${r.size} entries, ${r.checkpoints} checkpoints verified\n` : `TAMPERED: ${r.reason}${r.firstBadIndex === undefined ? '' : ` (first bad index ${r.firstBadIndex})`}\n`);
           return r.ok ? 0 : 1;
+        }),
+      );
+    });
+
+  common(audit.command('rotate-key').description("retire the log's signing key: a new key is announced in the log, signed by the old"))
+    .action(async (f: Common) => {
+      setCode(
+        await withRuntime(io, env, f, async (rt) => {
+          const previous = rt.key;
+          const staged = stageNextLogKey(rt.home);
+          const next = logKey(staged, createPublicKey(staged), previous.origin);
+          const r = await rt.log.rotateKey(next, rt.actor);
+          promoteNextLogKey(rt.home);
+          const out = { index: r.index, leafHash: r.leafHash, checkpointSize: r.checkpointSize, origin: next.origin, previousKey: previous.vkey, newKey: next.vkey };
+          print(io, f.json, out, `rotated: entry #${r.index} announces key ${next.id} (was ${previous.id}); keys/log-${previous.id}.pub keeps the old public key\n`);
+          return 0;
         }),
       );
     });
@@ -137,13 +167,12 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
     .option('--json', 'print JSON')
     .action((file: string, f: { key: string; json?: boolean }) => {
       let bundle: unknown;
-      let key;
       try {
         bundle = JSON.parse(readFileSync(resolve(io.cwd, file), 'utf8'));
-        key = createPublicKey(readFileSync(resolve(io.cwd, f.key)));
       } catch (err) {
-        throw new CoreError('CORE_USAGE', `cannot read ${(err as Error).message.includes('JSON') ? `bundle ${file}` : 'the bundle or the key'}: ${(err as Error).message}`);
+        throw new CoreError('CORE_USAGE', `cannot read bundle ${file}: ${(err as Error).message}`);
       }
+      const key = readPublicKey(io, f.key);
       const r = verifyBundle(bundle, key);
       print(io, f.json, r, r.ok ? `ok: ${r.entries} entries verified against the signed checkpoint of size ${r.size}\n` : `FAILED: ${r.reason}\n`);
       setCode(r.ok ? 0 : 1);
