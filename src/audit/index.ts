@@ -10,4 +10,4 @@ export { verifyInclusion, verifyConsistency } from './proof.js';
 export { canonicalJson, canonicalJsonBytes } from './canonical-json.js';
 export { exportBundle, verifyBundle, MAX_BUNDLE_ENTRIES, type EvidenceBundle, type BundleCheck } from './bundle.js';
 export { searchEntries, type EntryView, type SearchFilter } from './search.js';
-export { keyedDigest, keepRawText, purgeRawText, rawText } from './privacy.js';
+export { keyedDigest, keepRawText, purgeRawText, rawText, recordText } from './privacy.js';

@@ -34,3 +34,11 @@ export async function purgeRawText(store: Store, before: Date): Promise<number> 
 export async function rawText(store: Store, digest: string): Promise<string | undefined> {
   return (await store.db.selectFrom('audit_raw').select('text').where('digest', '=', digest).executeTakeFirst())?.text;
 }
+
+/**
+ * What an event records of user text under the config's `audit.rawText` policy: always the keyed digest, with the
+ * raw text kept aside (purgeable) only when the policy allows it.
+ */
+export async function recordText(store: Store, secret: Uint8Array, text: string, keepRaw: boolean): Promise<string> {
+  return keepRaw ? keepRawText(store, secret, text) : keyedDigest(secret, text);
+}

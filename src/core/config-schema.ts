@@ -24,11 +24,24 @@ export const StoreConfigSchema = z
   })
   .default({});
 
+export const AuditConfigSchema = z
+  .strictObject({
+    /**
+     * Whether raw user text (prompts, completions) is kept beside the log. Off: the log holds keyed digests only.
+     * On: the raw text sits in a side table under its digest, purgeable without touching the log.
+     */
+    rawText: z.boolean().default(false),
+    /** Days raw text is kept; `palisade audit purge` deletes what is older. */
+    retentionDays: z.number().int().min(1).max(36_500).default(30),
+  })
+  .default({ rawText: false, retentionDays: 30 });
+
 export const ConfigSchema = z.strictObject({
   /** Schema version of this file. */
   version: z.literal(1).default(1),
   scan: ScanConfigSchema,
   store: StoreConfigSchema,
+  audit: AuditConfigSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -45,4 +58,9 @@ scan:
 # Where the audit log and registry live; default: palisade.db in this folder.
 store: {}
 #  url: postgres://palisade@127.0.0.1:5432/palisade
+audit:
+  # Keep raw prompts and completions beside the log (a purgeable side table)? Off: keyed digests only.
+  rawText: false
+  # Days raw text is kept before palisade audit purge deletes it.
+  retentionDays: 30
 `;

@@ -147,6 +147,32 @@ describe('palisade audit', () => {
     expect(JSON.parse((await run(['audit', 'verify', '--json'], { cwd: d })).stdout)).toMatchObject({ ok: true, size: 5 });
   });
 
+  it('purges raw text past its retention and records the purge; the log still verifies', async () => {
+    const d = await homeWithEvents(1);
+    const home = join(d, '.palisade');
+    writeFileSync(join(home, 'config.yaml'), 'version: 1\naudit:\n  rawText: true\n  retentionDays: 7\n');
+    const p = await import('../../src/index.js');
+    const store = await p.openStore({ url: join(home, 'palisade.db') });
+    const secret = p.loadHomeKeys(home).digestSecret;
+    const old = await p.keepRawText(store, secret, 'an old prompt', new Date(Date.now() - 8 * 86_400_000));
+    const recent = await p.recordText(store, secret, 'a recent prompt', true);
+    expect(await p.recordText(store, secret, 'not kept', false)).toBe(p.keyedDigest(secret, 'not kept'));
+    await store.close();
+    const r = await run(['audit', 'purge', '--json'], { cwd: d });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ purged: 1, index: 1 });
+    const again = await p.openStore({ url: join(home, 'palisade.db') });
+    expect(await p.rawText(again, old)).toBeUndefined();
+    expect(await p.rawText(again, recent)).toBe('a recent prompt');
+    expect(await p.rawText(again, p.keyedDigest(secret, 'not kept'))).toBeUndefined();
+    await again.close();
+    expect(JSON.parse((await run(['audit', 'verify', '--json'], { cwd: d })).stdout)).toMatchObject({ ok: true, size: 2 });
+    writeFileSync(join(home, 'config.yaml'), 'version: 1\naudit:\n  retentionDays: 0\n');
+    const bad = await run(['audit', 'purge'], { cwd: d });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/retentionDays/);
+  });
+
   it('loses nothing it confirmed when the process is killed with SIGKILL', async () => {
     const d = tempDir();
     await run(['init'], { cwd: d });

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { checkpointOf, exportBundle, logKey, logVerifier, originOf, proveConsistency, proveInclusion, searchEntries, verifyBundle, verifyLog, type EntryView } from '../../audit/index.js';
+import { checkpointOf, exportBundle, logKey, logVerifier, originOf, proveConsistency, proveInclusion, purgeRawText, searchEntries, verifyBundle, verifyLog, type EntryView } from '../../audit/index.js';
 import { CoreError } from '../../core/errors.js';
 import { promoteNextLogKey, stageNextLogKey } from '../../core/keys.js';
 import type { Env } from '../env.js';
@@ -135,6 +135,21 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
           promoteNextLogKey(rt.home);
           const out = { index: r.index, leafHash: r.leafHash, checkpointSize: r.checkpointSize, origin: next.origin, previousKey: previous.vkey, newKey: next.vkey };
           print(io, f.json, out, `rotated: entry #${r.index} announces key ${next.id} (was ${previous.id}); keys/log-${previous.id}.pub keeps the old public key\n`);
+          return 0;
+        }),
+      );
+    });
+
+  common(audit.command('purge').description('delete raw text kept beside the log past its retention; the log itself is untouched'))
+    .option('--older-than <days>', 'days to keep (default: audit.retentionDays in the config)')
+    .action(async (f: Common & { olderThan?: string }) => {
+      setCode(
+        await withRuntime(io, env, f, async (rt) => {
+          const days = int(f.olderThan, '--older-than') ?? rt.config.audit.retentionDays;
+          const before = new Date(Date.now() - days * 86_400_000);
+          const purged = await purgeRawText(rt.store, before);
+          const r = await rt.log.record({ type: 'audit.raw_purged', actor: rt.actor, subject: 'store:audit_raw', data: { before: before.toISOString(), purged } });
+          print(io, f.json, { purged, before: before.toISOString(), index: r.index }, `purged ${purged} raw text record${purged === 1 ? '' : 's'} kept before ${before.toISOString()} (recorded as #${r.index})\n`);
           return 0;
         }),
       );
