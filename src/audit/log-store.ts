@@ -74,13 +74,22 @@ const prepared = new WeakMap<object, { entry: { run(...a: unknown[]): unknown };
 /**
  * Writes a batch's entries and nodes. On SQLite, cached prepared statements on the connection Kysely holds for the
  * transaction (a multi-row INSERT through the query builder costs more in SQL compilation than SQLite spends
- * storing the rows); on PostgreSQL, multi-row inserts.
+ * storing the rows); on PostgreSQL, one `INSERT … SELECT FROM unnest(arrays)` per table, so a batch of any size is
+ * two statements with seven and three parameters.
  */
 export async function insertBatch(store: Store, db: Kysely<Database>, entries: Database['audit_entries'][], nodes: Database['audit_nodes'][]): Promise<void> {
   const raw = store.sqlite;
   if (raw === undefined) {
-    await insertChunked(db, 'audit_entries', entries, 100);
-    await insertChunked(db, 'audit_nodes', nodes, 300);
+    const col = <T, K extends keyof T>(rows: T[], k: K): T[K][] => rows.map((r) => r[k]);
+    if (entries.length > 0) {
+      await sql`insert into audit_entries (idx, leaf_hash, entry, type, actor, subject, time)
+        select * from unnest(${col(entries, 'idx')}::bigint[], ${col(entries, 'leaf_hash')}::bytea[], ${col(entries, 'entry')}::bytea[],
+          ${col(entries, 'type')}::text[], ${col(entries, 'actor')}::text[], ${col(entries, 'subject')}::text[], ${col(entries, 'time')}::text[])`.execute(db);
+    }
+    if (nodes.length > 0) {
+      await sql`insert into audit_nodes (level, idx, hash)
+        select * from unnest(${col(nodes, 'level')}::integer[], ${col(nodes, 'idx')}::bigint[], ${col(nodes, 'hash')}::bytea[])`.execute(db);
+    }
     return;
   }
   let st = prepared.get(raw);

@@ -59,10 +59,14 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
   const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }) });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Kysely's migrator looks for its tables in every schema unless told which: with another Palisade schema in the
+  // same database it would find that one's and skip creating its own. Name the schema this store uses.
+  let current: string;
   try {
     const c = await pool.connect();
     try {
       if (schema !== undefined) await c.query(`create schema if not exists ${schema}`);
+      current = (await c.query<{ s: string }>('select current_schema() as s')).rows[0]!.s;
     } finally {
       c.release();
     }
@@ -71,7 +75,7 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
     throw new StoreError('STORE_CONNECT_FAILED', `cannot connect to PostgreSQL at ${redact(url)}: ${(err as Error).message}`, { cause: err });
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrateToLatest(db as Kysely<unknown>, 'postgres');
+  await migrateToLatest(db as Kysely<unknown>, 'postgres', current);
   return { db, dialect: 'postgres', where: redact(url), close: () => db.destroy() };
 }
 

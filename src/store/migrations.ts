@@ -72,8 +72,14 @@ class InlineProvider implements MigrationProvider {
 }
 
 /** Brings the schema to the latest version; safe to run on every start (already-applied steps are skipped). */
-export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new InlineProvider(dialect), migrationTableName: 'palisade_migrations', migrationLockTableName: 'palisade_migrations_lock' });
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: new InlineProvider(dialect),
+    migrationTableName: 'palisade_migrations',
+    migrationLockTableName: 'palisade_migrations_lock',
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error !== undefined || failed !== undefined) {

@@ -54,6 +54,17 @@ describe('SQLite store', () => {
 await describeWithService('postgres', 'PostgreSQL store', () => {
   storeContract(openTestPostgres);
 
+  it('migrates a second schema in a database that already holds one', async () => {
+    const first = await openTestPostgres();
+    try {
+      const second = await openTestPostgres();
+      expect(Number((await second.store.db.selectFrom('audit_state').select('size').executeTakeFirstOrThrow()).size)).toBe(0);
+      await second.cleanup();
+    } finally {
+      await first.cleanup();
+    }
+  });
+
   it('names the server when it cannot connect, without the password', async () => {
     await expect(openStore({ url: 'postgres://u:secret@127.0.0.1:1/x' })).rejects.toThrow(/cannot connect to PostgreSQL at postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/x/);
   });
