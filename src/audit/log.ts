@@ -50,6 +50,13 @@ export class AuditLog {
   private queue: Pending[] = [];
   private running: Promise<void> | undefined;
   private current: LogKey;
+  /**
+   * The tree's right edge (the complete subtrees `rangeKeys(0, size)`) as this process left it at its last commit.
+   * Sizes only grow, so when the stored size still equals `size` nobody else has appended and the edge is valid:
+   * the next batch needs no read of the node table.
+   */
+  private edge: { size: number; nodes: Map<string, Uint8Array> } | undefined;
+  private pendingEdge: typeof this.edge;
 
   constructor(
     readonly store: Store,
@@ -112,8 +119,10 @@ export class AuditLog {
             return out;
           });
           if (next !== undefined) this.current = next;
+          this.edge = this.pendingEdge;
           batch.forEach((p, i) => p.resolve(results[i]!));
         } catch (err) {
+          this.edge = undefined;
           for (const p of batch) p.reject(err);
         }
       }
@@ -128,7 +137,7 @@ export class AuditLog {
     await this.checkKey(db, state);
     let size = Number(state.size);
     // The new leaves' left siblings all lie on the right edge of the current tree: fetch that edge once.
-    const cache = await fetchNodes(db, rangeKeys(0, size));
+    const cache = this.edge?.size === size ? new Map(this.edge.nodes) : await fetchNodes(db, rangeKeys(0, size));
     const get = (level: number, index: number): Uint8Array => {
       const h = cache.get(nodeKey(level, index));
       if (h === undefined) throw new AuditError('AUDIT_NODE_INVALID', `the store has no node at level ${level} index ${index}; run palisade audit verify`);
@@ -151,7 +160,9 @@ export class AuditLog {
     }
     await insertBatch(this.store, db, entries, nodes);
     await db.updateTable('audit_state').set({ size }).where('id', '=', 1).execute();
-    const root = size === 0 ? emptyRoot() : foldRight(rangeKeys(0, size).map((k) => get(k.level, k.index)));
+    const edgeKeys = rangeKeys(0, size);
+    this.pendingEdge = { size, nodes: new Map(edgeKeys.map((k) => [nodeKey(k.level, k.index), get(k.level, k.index)])) };
+    const root = size === 0 ? emptyRoot() : foldRight(edgeKeys.map((k) => get(k.level, k.index)));
     const note = signNote(formatCheckpoint({ origin: this.current.origin, size, rootHash: root }), signers);
     await db.insertInto('audit_checkpoints').values({ size, root_hash: buf(root), note, created_at: this.clock.now().toISOString() }).execute();
     for (const r of out) r.checkpointSize = size;

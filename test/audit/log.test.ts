@@ -135,9 +135,17 @@ describe('audit log on SQLite', () => {
     const b = await openStore({ url: path });
     const la = new AuditLog(a, key);
     const lb = new AuditLog(b, key);
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? la : lb).record(ev(i))));
-    expect(new Set(results.map((r) => r.index)).size).toBe(200);
-    expect(await verifyLog(a, { origin: key.origin, verifier: key.verifier })).toMatchObject({ ok: true, size: 200 });
+    // Rounds in which both append, and rounds in which one appends twice: each log's cached tree edge must be
+    // dropped whenever the other has appended since, and reused only when it has not.
+    const results = [];
+    for (let round = 0; round < 6; round++) {
+      const writers = round % 3 === 2 ? [la, la] : [la, lb];
+      for (const w of writers) results.push(...(await Promise.all(Array.from({ length: 17 }, (_, i) => w.record(ev(results.length + i))))));
+      results.push(...(await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? la : lb).record(ev(i))))));
+    }
+    expect(results.length).toBe(300);
+    expect(new Set(results.map((r) => r.index)).size).toBe(300);
+    expect(await verifyLog(a, { origin: key.origin, verifier: key.verifier })).toMatchObject({ ok: true, size: 300 });
     await a.close();
     await b.close();
   });
