@@ -1,11 +1,20 @@
 import { Command, CommanderError } from 'commander';
 import { BaseError } from '../core/errors.js';
+import { registerApiKeys } from './commands/apikeys.js';
 import { registerAudit } from './commands/audit.js';
+import { registerServe } from './commands/serve.js';
 import { runInit } from './commands/init.js';
 import { runScan, type ScanFlags } from './commands/scan.js';
 import { readEnv, type Env } from './env.js';
 import { processIo, type Io } from './io.js';
 import { VERSION } from './version.js';
+
+/** Resolves on the first SIGINT or SIGTERM: how a long-running command (serve) learns to stop. */
+const untilSignal = (): Promise<void> =>
+  new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 
 /**
  * Runs the command line and returns the exit code: 0 clean, 1 findings or failed verification, 2 usage or input
@@ -46,9 +55,12 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
       code = await runScan(paths, flags, io, env);
     });
 
-  registerAudit(program, io, env, (c) => {
+  const setCode = (c: number): void => {
     code = c;
-  });
+  };
+  registerAudit(program, io, env, setCode);
+  registerApiKeys(program, io, env, setCode);
+  registerServe(program, io, env, setCode, untilSignal);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

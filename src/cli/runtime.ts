@@ -72,3 +72,27 @@ async function bindLogKey(store: Store, home: string, keys: HomeKeys): Promise<L
 export function firstLogKey(keys: HomeKeys, origin: string): KeyObject | undefined {
   return [keys.logPublic, ...keys.retiredPublic].find((k) => originOf(k) === origin);
 }
+
+/** Flags every command that opens the home's store takes. */
+export interface StoreFlags {
+  json?: boolean;
+  config?: string;
+  store?: string;
+}
+
+/** Runs `fn` with a runtime and always closes it (flushing the audit log). */
+export async function withRuntime<T>(io: Io, env: Env, flags: StoreFlags, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await createRuntime(io, env, flags);
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+/** A whole-number flag: `min` 0 for indices, 1 for counts and limits. */
+export function intFlag(v: string | undefined, flag: string, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) < min) throw new CoreError('CORE_USAGE', `${flag} must be a ${min > 0 ? 'positive ' : ''}whole number, not '${v}'`);
+  return Number(v);
+}

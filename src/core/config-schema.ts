@@ -36,12 +36,85 @@ export const AuditConfigSchema = z
   })
   .default({ rawText: false, retentionDays: 30 });
 
+const HttpUrl = z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'expected an http:// or https:// URL');
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+
+/** An OpenAI-compatible server the gateway forwards to. */
+const UpstreamFields = {
+  /** Base URL including the API prefix, e.g. `http://127.0.0.1:18080/v1`. */
+  upstream: HttpUrl,
+  /** The model name the upstream knows, when it differs from the gateway's name for it. */
+  model: z.string().min(1).max(256).optional(),
+  /** Environment variable holding the upstream's API key (sent as a bearer token; never the client's key). */
+  apiKeyEnv: EnvName.optional(),
+};
+
+export const RollbackSchema = z
+  .strictObject({
+    /** Roll back when the canary's share of failed requests (5xx, timeouts) in the window exceeds this. */
+    maxErrorRate: z.number().min(0).max(1).default(0.05),
+    /** Requests the canary must have served in the window before its rates are judged. */
+    minRequests: z.number().int().min(1).default(50),
+    /** Roll back when the canary's p95 latency in the window exceeds this. */
+    maxLatencyMs: z.number().positive().optional(),
+    /** Roll back when the canary's share of guard-blocked responses exceeds this. */
+    maxGuardBlockRate: z.number().min(0).max(1).optional(),
+    /** The sliding window the rates are computed over. */
+    windowSeconds: z.number().int().min(10).max(86_400).default(300),
+  })
+  .default({ maxErrorRate: 0.05, minRequests: 50, windowSeconds: 300 });
+
+export const ModelRouteSchema = z.strictObject({
+  ...UpstreamFields,
+  /** Per-request upstream timeout. */
+  timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
+  /** A second upstream that serves `weight` percent of API keys, rolled back automatically by `rollback`. */
+  canary: z.strictObject({ ...UpstreamFields, weight: z.number().int().min(0).max(100), rollback: RollbackSchema }).optional(),
+});
+
+const LimitSchema = z.strictObject({
+  /** Requests per minute. */
+  rpm: z.number().int().min(1).optional(),
+  /** Tokens (prompt + completion) per minute. */
+  tpm: z.number().int().min(1).optional(),
+});
+
+export const LimitsConfigSchema = z
+  .strictObject({
+    /** Limits for every key and model unless a key or model says otherwise. */
+    default: LimitSchema.optional(),
+    /** Per-model limits (across all keys). */
+    models: z.record(z.string(), LimitSchema).default({}),
+    /** Share limits across gateway instances through Redis, e.g. redis://127.0.0.1:6379. Unset: in memory. */
+    redis: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis://host:port').optional(),
+    /** When Redis cannot be reached: refuse requests (closed, the default) or let them through unlimited (open). */
+    onRedisFailure: z.enum(['closed', 'open']).default('closed'),
+  })
+  .default({ models: {}, onRedisFailure: 'closed' });
+
+export const GatewayConfigSchema = z
+  .strictObject({
+    /** Largest request body accepted; larger ones get HTTP 413. */
+    bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    /** background: entries are written in batches, durable within ~100 ms; required: reply only once durable. */
+    audit: z.enum(['background', 'required']).default('background'),
+  })
+  .default({ bodyLimitBytes: 1024 * 1024, audit: 'background' });
+
 export const ConfigSchema = z.strictObject({
   /** Schema version of this file. */
   version: z.literal(1).default(1),
   scan: ScanConfigSchema,
   store: StoreConfigSchema,
   audit: AuditConfigSchema,
+  /** Where `palisade serve` listens: host:port. */
+  listen: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8787').default('127.0.0.1:8787'),
+  /** The gateway's models, by the name clients use. */
+  models: z.record(z.string().regex(/^[A-Za-z0-9][\w.:/-]{0,127}$/, 'model names are letters, digits and . _ : / -'), ModelRouteSchema).default({}),
+  /** Guards the gateway runs on input and output, by name. */
+  guards: z.strictObject({ input: z.array(z.string()).default([]), output: z.array(z.string()).default([]) }).default({ input: [], output: [] }),
+  limits: LimitsConfigSchema,
+  gateway: GatewayConfigSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -24,7 +24,8 @@ export function parseConfig(text: string, file: string): Config {
   const raw: unknown = doc.toJS() ?? {};
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    // A misspelt key shows up twice: as unknown, and as the required key it was meant to be. Name the typo.
+    const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0]!;
     const path = issue.path.map(String);
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const where = keys.length > 0 ? [...path, keys[0]!] : path;

@@ -61,6 +61,31 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('audit_state').addColumn('active_key', 'text').execute();
       },
     },
+    '0003_gateway': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('api_keys')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('models', 'text', (c) => c.notNull())
+          .addColumn('rpm', 'integer')
+          .addColumn('tpm', 'integer')
+          .addColumn('expires_at', 'text')
+          .addColumn('revoked_at', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('version', sql.raw(big), (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('gateway_routes')
+          .addColumn('model', 'text', (c) => c.primaryKey())
+          .addColumn('canary_weight', 'integer', (c) => c.notNull())
+          .addColumn('rolled_back_at', 'text')
+          .addColumn('reason', 'text')
+          .execute();
+      },
+    },
   };
 }
 

@@ -50,6 +50,33 @@ export interface AuditRawTable {
   created_at: string;
 }
 
+/** Gateway API keys: only the SHA-256 of a key is stored; `version` orders changes so instances can poll them. */
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  /** Hex SHA-256 of the whole key string. */
+  key_hash: string;
+  /** JSON array of model names the key may call. */
+  models: string;
+  rpm: number | null;
+  tpm: number | null;
+  /** RFC 3339; null: never. */
+  expires_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+  created_by: string;
+  /** Bumped (to max + 1) on every change, so gateways reload only what changed. */
+  version: number | string;
+}
+
+/** Canary routing state per model: survives restarts, so a rolled-back canary stays rolled back. */
+export interface GatewayRouteTable {
+  model: string;
+  canary_weight: number;
+  rolled_back_at: string | null;
+  reason: string | null;
+}
+
 export interface MigrationRow {
   id: Generated<number>;
 }
@@ -60,4 +87,6 @@ export interface Database {
   audit_checkpoints: AuditCheckpointTable;
   audit_state: AuditStateTable;
   audit_raw: AuditRawTable;
+  api_keys: ApiKeyTable;
+  gateway_routes: GatewayRouteTable;
 }

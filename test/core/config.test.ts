@@ -9,7 +9,7 @@ import { tempDir } from '../support/tmp.js';
 describe('config', () => {
   it('applies defaults to an empty file and freezes the result', () => {
     const c = parseConfig('', 'c.yaml');
-    expect(c).toEqual({ version: 1, scan: { allow: [], failOn: 'suspicious' }, store: {}, audit: { rawText: false, retentionDays: 30 } });
+    expect(c).toMatchObject({ version: 1, scan: { allow: [], failOn: 'suspicious' }, store: {}, audit: { rawText: false, retentionDays: 30 }, listen: '127.0.0.1:8787', models: {}, guards: { input: [], output: [] } });
     expect(Object.isFrozen(c.scan)).toBe(true);
   });
 

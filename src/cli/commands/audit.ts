@@ -7,28 +7,10 @@ import { CoreError } from '../../core/errors.js';
 import { promoteNextLogKey, stageNextLogKey } from '../../core/keys.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
-import { createRuntime, firstLogKey, type Runtime } from '../runtime.js';
+import { firstLogKey, intFlag, withRuntime, type StoreFlags } from '../runtime.js';
 
-interface Common {
-  json?: boolean;
-  config?: string;
-  store?: string;
-}
-
-const int = (v: string | undefined, flag: string): number | undefined => {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new CoreError('CORE_USAGE', `${flag} must be a whole number, not '${v}'`);
-  return Number(v);
-};
-
-async function withRuntime(io: Io, env: Env, flags: Common, fn: (rt: Runtime) => Promise<number>): Promise<number> {
-  const rt = await createRuntime(io, env, flags);
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
+type Common = StoreFlags;
+const int = intFlag;
 
 function readPublicKey(io: Io, path: string): KeyObject {
   try {

@@ -1,0 +1,86 @@
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Config } from '../../core/config-schema.js';
+import { HOME_DIR, initHome } from '../../core/home.js';
+import { ApiKeyIndex, buildGateway, createApiKey, GatewayError, MemoryLimiter, RedisLimiter, startDemoUpstream, type DemoUpstream } from '../../gateway/index.js';
+import type { Env } from '../env.js';
+import type { Io } from '../io.js';
+import { resolveConfig } from '../resolve-config.js';
+import { createRuntime } from '../runtime.js';
+
+export interface ServeFlags {
+  config?: string;
+  store?: string;
+  listen?: string;
+  demo?: boolean;
+}
+
+/** Guards the gateway can run; names from the guard layer's registry. */
+const KNOWN_GUARDS = new Set<string>();
+
+/**
+ * `palisade serve`: the OpenAI-compatible gateway. Creates the home when there is none. With `--demo` it also starts
+ * the built-in demo model on loopback, routes model `demo` to it and creates a demo API key, so the whole path can be
+ * tried with nothing else installed. Runs until SIGINT or SIGTERM, then drains in-flight requests.
+ */
+export async function runServe(flags: ServeFlags, io: Io, env: Env, untilStopped: () => Promise<void>): Promise<number> {
+  let resolved = resolveConfig(io.cwd, env, flags.config);
+  if (resolved.home === undefined) {
+    const home = env.home !== undefined ? resolve(io.cwd, env.home) : join(io.cwd, HOME_DIR);
+    initHome(home);
+    io.stderr(`created the Palisade home ${home}\n`);
+    resolved = resolveConfig(io.cwd, env, flags.config);
+  }
+  let demo: DemoUpstream | undefined;
+  let config: Config = resolved.config;
+  if (flags.demo === true) {
+    demo = await startDemoUpstream({ faults: false });
+    config = { ...config, models: { ...config.models, demo: { upstream: demo.url, timeoutMs: 30_000 } } };
+  }
+  for (const g of [...config.guards.input, ...config.guards.output]) {
+    if (!KNOWN_GUARDS.has(g)) throw new GatewayError('GATEWAY_CONFIG_INVALID', `guards: unknown guard '${g}'; known guards: ${[...KNOWN_GUARDS].join(', ') || 'none in this build'}`);
+  }
+  if (Object.keys(config.models).length === 0) throw new GatewayError('GATEWAY_CONFIG_INVALID', 'the config names no models: add a models: section (see README), or run palisade serve --demo');
+  const rt = await createRuntime(io, env, flags, { ...resolved, config });
+  // Made before the gateway loads its keys, so it works from the first request.
+  const demoKey = demo === undefined ? undefined : (await createApiKey(rt.store, { name: 'demo', models: ['demo'], createdBy: rt.actor })).key;
+  const limiter = config.limits.redis === undefined ? new MemoryLimiter() : new RedisLimiter({ url: config.limits.redis });
+  const gw = await buildGateway({ config, store: rt.store, log: rt.log, keys: new ApiKeyIndex(rt.store), limiter, digestSecret: rt.keys.digestSecret, secretEnv: (n) => env.secret?.(n) });
+  const listen = flags.listen ?? config.listen;
+  const colon = listen.lastIndexOf(':');
+  const host = listen.slice(0, colon).replace(/^\[|\]$/g, '');
+  try {
+    await gw.app.listen({ host, port: Number(listen.slice(colon + 1)) });
+  } catch (err) {
+    await gw.close();
+    await rt.close();
+    await demo?.close();
+    throw new GatewayError('GATEWAY_LISTEN_FAILED', `cannot listen on ${listen}: ${(err as Error).message}`);
+  }
+  const address = gw.app.server.address();
+  const base = typeof address === 'object' && address !== null ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : `http://${listen}`;
+  io.stdout(`palisade gateway listening on ${base} (models: ${Object.keys(config.models).join(', ')})\n`);
+  if (demoKey !== undefined) {
+    const key = demoKey;
+    io.stdout(`demo API key (shown once): ${key}\n\ntry:\n  curl -s ${base}/v1/chat/completions -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"model":"demo","messages":[{"role":"user","content":"Hello"}]}'\n  curl -sN ${base}/v1/chat/completions -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"model":"demo","stream":true,"messages":[{"role":"user","content":"Hello"}]}'\n  palisade audit tail    # every request is an entry in the tamper-evident log\n  palisade audit verify\n`);
+  }
+  await untilStopped();
+  io.stderr('stopping: draining in-flight requests\n');
+  await gw.close();
+  await rt.close();
+  await demo?.close();
+  return 0;
+}
+
+export function registerServe(program: Command, io: Io, env: Env, setCode: (c: number) => void, untilStopped: () => Promise<void>): void {
+  program
+    .command('serve')
+    .description('run the OpenAI-compatible security gateway (creates the home when there is none)')
+    .option('--config <file>', 'config file (default: $PALISADE_CONFIG, then <home>/config.yaml)')
+    .option('--store <url>', 'postgres://… or a SQLite file (default: the config, then <home>/palisade.db)')
+    .option('--listen <host:port>', 'address to listen on (default: the config listen:, 127.0.0.1:8787)')
+    .option('--demo', 'also start the built-in demo model as model "demo" and print a demo API key')
+    .action(async (f: ServeFlags) => {
+      setCode(await runServe(f, io, env, untilStopped));
+    });
+}

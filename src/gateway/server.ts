@@ -1,0 +1,279 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AuditLog } from '../audit/index.js';
+import { keyedDigest, recordText } from '../audit/index.js';
+import type { Config } from '../core/config-schema.js';
+import type { Store } from '../store/index.js';
+import type { ApiKeyIndex, ApiKeyRecord } from './api-keys.js';
+import type { LimitCheck, Limiter, Settle } from './limits.js';
+import { GatewayMetrics } from './metrics.js';
+import { deltaText, errorBody, reserveEstimate, requestTexts, responseText, usageOf, type Endpoint, type ErrorType, type Usage } from './openai.js';
+import { CanaryWindow, canaryBucket, loadCanaryWeight, recordRollback, type Route } from './routing.js';
+import { SseSplitter } from './sse.js';
+import { readBody, Upstream, UpstreamFailure } from './upstream.js';
+
+/** Everything the gateway needs, built by the composition root (`palisade serve`, tests, benchmarks). */
+export interface GatewayDeps {
+  config: Config;
+  store: Store;
+  log: AuditLog;
+  keys: ApiKeyIndex;
+  limiter: Limiter;
+  /** The secret for keyed digests of prompts and responses. */
+  digestSecret: Uint8Array;
+  /** Reads upstream credentials named by `apiKeyEnv`. */
+  secretEnv: (name: string) => string | undefined;
+  metrics?: GatewayMetrics;
+  /** How often API keys are re-read from the store (revocations reach every instance within this). */
+  keyRefreshMs?: number;
+}
+
+interface ModelRoute {
+  name: string;
+  primary: { upstream: Upstream; model?: string };
+  canary?: { upstream: Upstream; model?: string; weight: number; window: CanaryWindow };
+}
+
+/** Largest upstream JSON response read into memory. */
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** Builds the gateway app (not listening). `close()` drains in-flight requests, then releases pools and timers. */
+export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; metrics: GatewayMetrics; close: () => Promise<void> }> {
+  const { config, store, log, keys, limiter } = deps;
+  const metrics = deps.metrics ?? new GatewayMetrics();
+  const routes = new Map<string, ModelRoute>();
+  const auth = (env: string | undefined): string | undefined => {
+    if (env === undefined) return undefined;
+    const v = deps.secretEnv(env);
+    return v === undefined || v === '' ? undefined : `Bearer ${v}`;
+  };
+  for (const [name, m] of Object.entries(config.models)) {
+    const route: ModelRoute = { name, primary: { upstream: new Upstream(m.upstream, auth(m.apiKeyEnv), m.timeoutMs), ...(m.model === undefined ? {} : { model: m.model }) } };
+    if (m.canary !== undefined) {
+      const state = await loadCanaryWeight(store, name, m.canary.weight);
+      route.canary = { upstream: new Upstream(m.canary.upstream, auth(m.canary.apiKeyEnv), m.timeoutMs), ...(m.canary.model === undefined ? {} : { model: m.canary.model }), weight: state.weight, window: new CanaryWindow(m.canary.rollback) };
+    }
+    routes.set(name, route);
+  }
+  await keys.refresh();
+  const refresh = setInterval(() => void keys.refresh().catch(() => undefined), deps.keyRefreshMs ?? 1000);
+  refresh.unref();
+
+  const app = Fastify({ logger: false, bodyLimit: config.gateway.bodyLimitBytes, return503OnClosing: true, forceCloseConnections: 'idle' });
+
+  const fail = (reply: FastifyReply, status: number, type: ErrorType, code: string, message: string): FastifyReply => reply.code(status).type('application/json').send(errorBody(type, code, message));
+
+  app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, _req, reply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return fail(reply, 413, 'invalid_request_error', 'request_too_large', `the request body is over ${config.gateway.bodyLimitBytes} bytes`);
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return fail(reply, 415, 'invalid_request_error', 'unsupported_media_type', 'send the request as application/json');
+    if (err.statusCode === 400) return fail(reply, 400, 'invalid_request_error', 'invalid_json', `the request body is not valid JSON: ${err.message}`);
+    return fail(reply, 500, 'server_error', 'internal_error', 'the gateway failed to handle this request');
+  });
+  app.setNotFoundHandler((_req, reply) => fail(reply, 404, 'invalid_request_error', 'not_found', 'no such endpoint; the gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models'));
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await store.db.selectFrom('audit_state').select('size').executeTakeFirstOrThrow();
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', reason: 'the store cannot be reached' });
+    }
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  const authenticate = (req: FastifyRequest): { key: ApiKeyRecord } | { status: 401; message: string } => {
+    const h = req.headers.authorization;
+    const presented = typeof h === 'string' && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : undefined;
+    const r = keys.authenticate(presented);
+    if (r.ok) return { key: r.key };
+    const why = { missing: 'no API key: send Authorization: Bearer pk_…', malformed: 'the API key is malformed', unknown: 'the API key is not valid', revoked: 'the API key was revoked', expired: 'the API key has expired' }[r.reason];
+    return { status: 401, message: why };
+  };
+
+  app.get('/v1/models', (req, reply) => {
+    const a = authenticate(req);
+    if ('status' in a) return fail(reply, 401, 'authentication_error', 'invalid_api_key', a.message);
+    return { object: 'list', data: [...routes.keys()].filter((m) => a.key.models.includes(m)).map((id) => ({ id, object: 'model', owned_by: 'palisade' })) };
+  });
+
+  const handle = (endpoint: Endpoint) => async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const started = performance.now();
+    const entry: Record<string, unknown> = { endpoint };
+    let actor = `anon:${req.ip}`;
+    let subject = 'model:-';
+    let route: Route = 'primary';
+    const finish = async (status: number, extra: Record<string, unknown> = {}): Promise<void> => {
+      const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+      metrics.requests.inc({ model: subject.slice('model:'.length), route, status: String(status) });
+      metrics.latency.observe({ model: subject.slice('model:'.length), route }, latencyMs / 1000);
+      const recorded = log.record({ type: 'gateway.request', actor, subject, data: { ...entry, ...extra, route, status, latencyMs } });
+      if (config.gateway.audit === 'required') await recorded;
+      else recorded.catch(() => metrics.auditErrors.inc());
+    };
+    const refuse = async (status: number, type: ErrorType, code: string, message: string): Promise<void> => {
+      await finish(status, { error: code });
+      if (status === 429) reply.header('retry-after', String(entry.retryAfter));
+      fail(reply, status, type, code, message);
+    };
+
+    const a = authenticate(req);
+    if ('status' in a) return refuse(401, 'authentication_error', 'invalid_api_key', a.message);
+    const key = a.key;
+    actor = `apikey:${key.id}`;
+    const body = req.body as Record<string, unknown> | null;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return refuse(400, 'invalid_request_error', 'invalid_request', 'the request body must be a JSON object');
+    const model = body.model;
+    if (typeof model !== 'string' || model === '') return refuse(400, 'invalid_request_error', 'model_required', 'the request names no model');
+    const target = routes.get(model);
+    if (target === undefined) return refuse(404, 'invalid_request_error', 'model_not_found', `the gateway serves no model '${model.slice(0, 128)}'`);
+    subject = `model:${model}`;
+    if (!key.models.includes(model)) return refuse(403, 'permission_error', 'model_not_allowed', `this API key may not call '${model}'`);
+    const stream = body.stream === true && endpoint !== 'embeddings';
+    entry.stream = stream;
+
+    const texts = requestTexts(endpoint, body);
+    const promptText = texts.map((t) => t.text).join('\n');
+    entry.promptDigest = await recordText(store, deps.digestSecret, promptText, config.audit.rawText);
+
+    const checks: LimitCheck[] = [];
+    const perKey = { rpm: key.rpm ?? config.limits.default?.rpm, tpm: key.tpm ?? config.limits.default?.tpm };
+    if (perKey.rpm !== undefined || perKey.tpm !== undefined) checks.push({ scope: `key:${key.id}`, ...(perKey.rpm === undefined ? {} : { rpm: perKey.rpm }), ...(perKey.tpm === undefined ? {} : { tpm: perKey.tpm }) });
+    const perModel = config.limits.models[model];
+    if (perModel !== undefined) checks.push({ scope: `model:${model}`, ...perModel });
+    let settle: Settle = () => Promise.resolve();
+    if (checks.length > 0) {
+      let r;
+      try {
+        r = await limiter.reserve(checks, reserveEstimate(endpoint, body, promptText.length));
+      } catch {
+        if (config.limits.onRedisFailure === 'closed') return refuse(503, 'server_error', 'rate_limiter_unavailable', 'the rate limiter cannot be reached; try again shortly');
+        r = undefined;
+      }
+      if (r !== undefined && !r.ok) {
+        metrics.rateLimited.inc({ kind: r.kind });
+        entry.retryAfter = r.retryAfterSeconds;
+        return refuse(429, 'rate_limit_error', 'rate_limit_exceeded', `${r.kind === 'rpm' ? 'requests' : 'tokens'} per minute exceeded for ${r.scope.startsWith('key:') ? 'this API key' : `model ${model}`}; retry after ${r.retryAfterSeconds} s`);
+      }
+      if (r !== undefined) settle = r.release;
+    }
+
+    route = target.canary !== undefined && target.canary.weight > 0 && canaryBucket(key.id, model) < target.canary.weight ? 'canary' : 'primary';
+    const side = route === 'canary' ? target.canary! : target.primary;
+    const forwarded = JSON.stringify(side.model === undefined ? body : { ...body, model: side.model });
+    const path = endpoint === 'chat' ? '/chat/completions' : endpoint === 'completions' ? '/completions' : '/embeddings';
+    const outcome = { failed: false, blocked: false };
+    try {
+      const res = await side.upstream.post(path, forwarded);
+      if (stream && res.status === 200 && res.contentType.startsWith('text/event-stream')) {
+        const usage = await pipeStream(reply, res.body, entry);
+        await settleUsage(settle, usage, promptText.length, entry, model);
+        await finish(200);
+        return;
+      }
+      const raw = await readBody(res.body, MAX_RESPONSE_BYTES);
+      if (res.status >= 500) throw new UpstreamFailure(502, 'upstream_error', `the model server answered HTTP ${res.status}`);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new UpstreamFailure(502, 'upstream_bad_response', 'the model server sent a response that is not JSON');
+      }
+      if (res.status === 200) {
+        entry.responseDigest = keyedDigest(deps.digestSecret, responseText(parsed));
+        await settleUsage(settle, usageOf(parsed), promptText.length, entry, model);
+      } else await settle(0);
+      await finish(res.status);
+      reply.code(res.status).type('application/json').send(raw);
+    } catch (err) {
+      await settle(0).catch(() => undefined);
+      const f = UpstreamFailure.from(err);
+      outcome.failed = true;
+      metrics.upstreamErrors.inc({ model, code: f.code });
+      if (reply.raw.headersSent) {
+        await finish(502, { error: f.code });
+        return;
+      }
+      await refuse(f.status, 'upstream_error', f.code, f.message);
+    } finally {
+      if (route === 'canary') await judgeCanary(target, outcome.failed, performance.now() - started, outcome.blocked);
+    }
+  };
+
+  /** Streams upstream SSE to the client as it arrives; ends with an error event if the upstream stops midway. */
+  async function pipeStream(reply: FastifyReply, body: NodeJS.ReadableStream, entry: Record<string, unknown>): Promise<Usage | undefined> {
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const sse = new SseSplitter();
+    let usage: Usage | undefined;
+    let text = '';
+    let done = false;
+    try {
+      for await (const chunk of body) {
+        for (const data of sse.push(chunk as Buffer)) {
+          if (data === '[DONE]') {
+            done = true;
+            continue;
+          }
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(data);
+          } catch {
+            throw new UpstreamFailure(502, 'upstream_bad_response', 'the model server sent a stream event that is not JSON');
+          }
+          text += deltaText(parsed);
+          usage = usageOf(parsed) ?? usage;
+          if (!out.write(`data: ${data}\n\n`)) await new Promise((r) => out.once('drain', r));
+        }
+      }
+      if (!done) throw new UpstreamFailure(502, 'upstream_error', 'the model server ended the stream before [DONE]');
+    } catch (err) {
+      const f = UpstreamFailure.from(err);
+      entry.error = f.code;
+      out.write(`data: ${JSON.stringify(errorBody('upstream_error', f.code, f.message))}\n\n`);
+    } finally {
+      entry.responseDigest = keyedDigest(deps.digestSecret, text);
+      out.end('data: [DONE]\n\n');
+    }
+    if (entry.error !== undefined) throw new UpstreamFailure(502, entry.error as UpstreamFailure['code'], 'stream failed');
+    return usage;
+  }
+
+  async function settleUsage(settle: Settle, usage: Usage | undefined, promptChars: number, entry: Record<string, unknown>, model: string): Promise<void> {
+    const u = usage ?? { prompt: Math.ceil(promptChars / 4), completion: 0 };
+    entry.promptTokens = u.prompt;
+    entry.completionTokens = u.completion;
+    metrics.tokens.inc({ model, kind: 'prompt' }, u.prompt);
+    metrics.tokens.inc({ model, kind: 'completion' }, u.completion);
+    await settle(u.prompt + u.completion).catch(() => undefined);
+  }
+
+  async function judgeCanary(target: ModelRoute, failed: boolean, latencyMs: number, blocked: boolean): Promise<void> {
+    const c = target.canary;
+    if (c === undefined || c.weight === 0) return;
+    c.window.add({ at: Date.now(), failed, latencyMs, blocked });
+    const why = c.window.breach();
+    if (why === undefined) return;
+    c.weight = 0;
+    if (await recordRollback(store, target.name, why, new Date())) {
+      metrics.rollbacks.inc({ model: target.name });
+      await log.record({ type: 'gateway.canary_rolled_back', actor: 'system:gateway', subject: `model:${target.name}`, data: { reason: why } }).catch(() => metrics.auditErrors.inc());
+    }
+  }
+
+  app.post('/v1/chat/completions', handle('chat'));
+  app.post('/v1/completions', handle('completions'));
+  app.post('/v1/embeddings', handle('embeddings'));
+
+  return {
+    app,
+    metrics,
+    close: async () => {
+      clearInterval(refresh);
+      await app.close();
+      await Promise.all([...routes.values()].flatMap((r) => [r.primary.upstream.close(), ...(r.canary === undefined ? [] : [r.canary.upstream.close()])]));
+      await limiter.close();
+      await log.flush();
+    },
+  };
+}

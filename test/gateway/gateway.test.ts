@@ -1,0 +1,204 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { searchEntries, verifyLog } from '../../src/audit/index.js';
+import { revokeApiKey, listApiKeys } from '../../src/gateway/index.js';
+import { chat, sleep, sseData, startGateway, type Harness } from './support.js';
+
+type ErrorBody = { error: { message: string; code: string } };
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const entries = async (store: Harness['store'], type = 'gateway.request') => (await searchEntries(store, { type, limit: 1000 })).reverse();
+
+describe('gateway: OpenAI-compatible proxy', () => {
+  it('forwards a chat completion with the upstream credential, never the client key, and records the request', async () => {
+    h = await startGateway((u) => ({ models: { chat: { upstream: u.upstream, model: 'upstream-model', apiKeyEnv: 'UPSTREAM_KEY' } } }), { secrets: { UPSTREAM_KEY: 'sk-upstream-secret' } });
+    const key = await h.key();
+    const r = await h.post('/v1/chat/completions', key, chat('What is the capital of France?'));
+    expect(r.status).toBe(200);
+    const body = await r.json();
+    expect(body).toMatchObject({ object: 'chat.completion', choices: [{ message: { role: 'assistant', content: expect.stringContaining('demo model') } }] });
+    const seen = h.upstream.seen.at(-1)!;
+    expect(seen.path).toBe('/chat/completions');
+    expect(seen.body.model).toBe('upstream-model');
+    expect(seen.headers.authorization).toBe('Bearer sk-upstream-secret');
+    expect(JSON.stringify(seen.headers)).not.toContain(key);
+    await h.log.flush();
+    const [e] = await entries(h.store);
+    expect(e).toMatchObject({ actor: expect.stringMatching(/^apikey:[0-9a-f]{12}$/), subject: 'model:chat', data: { status: 200, route: 'primary', stream: false, promptTokens: expect.any(Number), completionTokens: expect.any(Number), promptDigest: expect.stringMatching(/^hmac-sha256:/), responseDigest: expect.stringMatching(/^hmac-sha256:/) } });
+    // The log holds digests, not the prompt.
+    expect(JSON.stringify(e)).not.toContain('capital of France');
+  });
+
+  it('serves completions, embeddings and the models a key may use', async () => {
+    h = await startGateway((u) => ({ models: { chat: { upstream: u.upstream }, embed: { upstream: u.upstream }, other: { upstream: u.upstream } } }));
+    const key = await h.key({ models: ['chat', 'embed'] });
+    expect((await h.post('/v1/completions', key, { model: 'chat', prompt: 'Say hi' })).status).toBe(200);
+    const emb = await h.post('/v1/embeddings', key, { model: 'embed', input: ['a', 'b'] });
+    expect(await emb.json()).toMatchObject({ object: 'list', data: [{ object: 'embedding' }] });
+    const models = (await (await fetch(`${h.base}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: { id: string }[] };
+    expect(models.data.map((m: { id: string }) => m.id)).toEqual(['chat', 'embed']);
+    expect((await fetch(`${h.base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${h.base}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${h.base}/metrics`)).text();
+    expect(metrics).toMatch(/palisade_gateway_requests_total\{model="chat",route="primary",status="200"\} 1/);
+  });
+
+  it('answers 401, 403, 404, 413 and 400 in the OpenAI error shape', async () => {
+    h = await startGateway((u) => ({ models: { chat: { upstream: u.upstream }, secret: { upstream: u.upstream } }, gateway: { bodyLimitBytes: 2048 } }));
+    const key = await h.key();
+    const expired = await h.key({ expiresAt: new Date(Date.now() + 150) });
+    const cases: [Response, number, string][] = [
+      [await h.post('/v1/chat/completions', undefined, chat()), 401, 'invalid_api_key'],
+      [await h.post('/v1/chat/completions', 'pk_short', chat()), 401, 'invalid_api_key'],
+      [await h.post('/v1/chat/completions', `pk_${'A'.repeat(43)}`, chat()), 401, 'invalid_api_key'],
+      [await h.post('/v1/chat/completions', key, { ...chat(), model: 'secret' }), 403, 'model_not_allowed'],
+      [await h.post('/v1/chat/completions', key, { ...chat(), model: 'nope' }), 404, 'model_not_found'],
+      [await h.post('/v1/chat/completions', key, chat('x'.repeat(5000))), 413, 'request_too_large'],
+      [await h.post('/v1/chat/completions', key, '{"model": "chat", '), 400, 'invalid_json'],
+      [await h.post('/v1/chat/completions', key, { messages: [] }), 400, 'model_required'],
+    ];
+    for (const [r, status, code] of cases) {
+      expect(r.status, code).toBe(status);
+      expect(await r.json()).toMatchObject({ error: { code, type: expect.any(String), message: expect.any(String) } });
+    }
+    await sleep(200);
+    const late = await h.post('/v1/chat/completions', expired, chat());
+    expect(late.status).toBe(401);
+    expect(((await late.json()) as ErrorBody).error.message).toMatch(/expired/);
+    // Revocation reaches the running gateway at its next key refresh.
+    const [rec] = await listApiKeys(h.store);
+    await revokeApiKey(h.store, rec!.id);
+    await sleep(150);
+    const revoked = await h.post('/v1/chat/completions', key, chat());
+    expect(revoked.status).toBe(401);
+    expect(((await revoked.json()) as ErrorBody).error.message).toMatch(/revoked/);
+    // Nothing reached the upstream for any refused request.
+    expect(h.upstream.seen).toHaveLength(0);
+  });
+
+  it('limits requests per minute per key with 429 and Retry-After', async () => {
+    h = await startGateway((u) => ({ models: { chat: { upstream: u.upstream } }, limits: { default: { rpm: 3 } } }));
+    const a = await h.key();
+    const b = await h.key();
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await h.post('/v1/chat/completions', a, chat())).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const r = await h.post('/v1/chat/completions', a, chat());
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await r.json()).toMatchObject({ error: { code: 'rate_limit_exceeded', type: 'rate_limit_error' } });
+    // Another key has its own allowance.
+    expect((await h.post('/v1/chat/completions', b, chat())).status).toBe(200);
+  });
+
+  it('limits tokens per minute and settles reservations with the usage the upstream reports', async () => {
+    h = await startGateway((u) => ({ models: { chat: { upstream: u.upstream } }, limits: { default: { tpm: 400 } } }));
+    const key = await h.key();
+    // Each request reserves its prompt estimate plus max_tokens (100) and settles at ~30 tokens of real usage, so far
+    // more than 400 / 100 = 4 requests fit in the minute; without settling, the fifth would be refused.
+    const statuses = [];
+    for (let i = 0; i < 8; i++) statuses.push((await h.post('/v1/chat/completions', key, chat('hi', { max_tokens: 100 }))).status);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const big = await h.post('/v1/chat/completions', key, chat('hi', { max_tokens: 10_000 }));
+    expect(big.status).toBe(429);
+  });
+});
+
+describe('gateway: streaming', () => {
+  it('streams SSE events through as they arrive and ends with [DONE]', async () => {
+    h = await startGateway();
+    const key = await h.key();
+    const r = await h.post('/v1/chat/completions', key, chat('Hello', { stream: true }));
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const data = sseData(await r.text());
+    expect(data.at(-1)).toBe('[DONE]');
+    const text = data.slice(0, -1).map((d) => JSON.parse(d).choices[0]?.delta?.content ?? '').join('');
+    expect(text).toBe('Hello from the Palisade demo model. Ask me anything. (primary)');
+    await h.log.flush();
+    expect((await entries(h.store))[0]).toMatchObject({ data: { status: 200, stream: true, completionTokens: expect.any(Number) } });
+  });
+
+  it('ends a stream the upstream cut off midway with an error event, then [DONE], and records it', async () => {
+    h = await startGateway();
+    const key = await h.key();
+    const r = await h.post('/v1/chat/completions', key, chat('Hello', { stream: true, demo_fault: 'cut' }));
+    const data = sseData(await r.text());
+    expect(data.at(-1)).toBe('[DONE]');
+    expect(JSON.parse(data.at(-2)!)).toMatchObject({ error: { code: 'upstream_error' } });
+    await h.log.flush();
+    expect((await entries(h.store))[0]).toMatchObject({ data: { status: 502, error: 'upstream_error', stream: true } });
+  });
+});
+
+describe('gateway: upstream faults', () => {
+  it('maps 5xx, resets, malformed JSON and timeouts to 502/504 and records each', async () => {
+    h = await startGateway((u) => ({ models: { chat: { upstream: u.upstream, timeoutMs: 300 } } }));
+    const key = await h.key();
+    const cases: [string, number, string][] = [
+      ['500', 502, 'upstream_error'],
+      ['reset', 502, 'upstream_unavailable'],
+      ['badjson', 502, 'upstream_bad_response'],
+      ['timeout', 504, 'upstream_timeout'],
+    ];
+    for (const [fault, status, code] of cases) {
+      const r = await h.post('/v1/chat/completions', key, chat('hi', { demo_fault: fault }));
+      expect(r.status, fault).toBe(status);
+      expect(await r.json()).toMatchObject({ error: { code, type: 'upstream_error' } });
+    }
+    await h.log.flush();
+    expect((await entries(h.store)).map((e) => [(e.data as Record<string, unknown>).status, (e.data as Record<string, unknown>).error])).toEqual(cases.map(([, s, c]) => [s, c]));
+  });
+});
+
+describe('gateway: canary', () => {
+  it('sends a stable share of keys to the canary and rolls it back for good when its error rate breaks the bound', async () => {
+    const configure = (u: { upstream: string; canary: string }) => ({ models: { chat: { upstream: u.upstream, canary: { upstream: u.canary, weight: 50, rollback: { maxErrorRate: 0.2, minRequests: 6 } } } } });
+    h = await startGateway(configure);
+    const keys = await Promise.all(Array.from({ length: 12 }, () => h!.key()));
+    // Which side each key lands on is fixed: ask twice.
+    const side = async (k: string, extra: Record<string, unknown> = {}) => {
+      const r = await h!.post('/v1/chat/completions', k, chat('hi', extra));
+      return r.status === 200 ? ((await r.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content.includes('(canary)') : 'failed';
+    };
+    const first = await Promise.all(keys.map((k) => side(k)));
+    expect(await Promise.all(keys.map((k) => side(k)))).toEqual(first);
+    expect(first.filter((c) => c === true).length).toBeGreaterThan(0);
+    expect(first.filter((c) => c === false).length).toBeGreaterThan(0);
+    // The canary starts failing: after minRequests in the window with > 20% errors, it is rolled back.
+    const canaryKeys = keys.filter((_, i) => first[i] === true);
+    for (let i = 0; i < 8; i++) await side(canaryKeys[i % canaryKeys.length]!, { demo_fault: '500' });
+    const after = await Promise.all(keys.map((k) => side(k)));
+    expect(after.every((c) => c === false)).toBe(true);
+    await h.log.flush();
+    const [rb] = await entries(h.store, 'gateway.canary_rolled_back');
+    expect(rb).toMatchObject({ subject: 'model:chat', data: { reason: expect.stringMatching(/error rate/) } });
+    const metrics = await (await fetch(`${h.base}/metrics`)).text();
+    expect(metrics).toMatch(/palisade_gateway_canary_rollbacks_total\{model="chat"\} 1/);
+    // A restart (a new gateway on the same store) does not revive the rolled-back canary.
+    const store = h.store;
+    const again = await startGateway(configure, { store });
+    const k = await again.key();
+    const r = await again.post('/v1/chat/completions', k, chat());
+    expect(again.canary!.seen).toHaveLength(0);
+    expect(r.status).toBe(200);
+    await again.close();
+  });
+});
+
+describe('gateway: audit', () => {
+  it('records every request, and the log verifies after a burst of concurrent traffic', async () => {
+    h = await startGateway();
+    const key = await h.key();
+    const results = await Promise.all(Array.from({ length: 120 }, (_, i) => h!.post('/v1/chat/completions', i % 10 === 0 ? 'pk_bad' : key, chat(`prompt ${i}`, { stream: i % 3 === 0 })).then(async (r) => (await r.text(), r.status))));
+    expect(results.filter((s) => s === 200)).toHaveLength(108);
+    expect(results.filter((s) => s === 401)).toHaveLength(12);
+    await h.log.flush();
+    expect(await entries(h.store)).toHaveLength(120);
+    const v = await verifyLog(h.store, { origin: h.log.key.origin, verifier: h.log.key.verifier });
+    expect(v).toMatchObject({ ok: true, size: 120 });
+  });
+});
