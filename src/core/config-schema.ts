@@ -92,14 +92,43 @@ export const LimitsConfigSchema = z
   })
   .default({ models: {}, onRedisFailure: 'closed' });
 
+export const AnomalyConfigSchema = z
+  .strictObject({
+    /** What an anomaly on an API key does besides an alert (metric and audit entry): nothing more, throttle, suspend. */
+    action: z.enum(['alert', 'throttle', 'suspend']).default('alert'),
+    /** Requests per minute a throttled key gets. */
+    throttleRpm: z.number().int().min(1).default(10),
+    /** How long a throttle or suspension lasts. */
+    durationMinutes: z.number().int().min(1).max(10_080).default(15),
+    /** Minutes of a key's or model's own history before volume spikes are judged. */
+    warmupMinutes: z.number().int().min(1).default(10),
+    /** A minute with more than this many times the baseline is a spike... */
+    spikeFactor: z.number().min(1).default(5),
+    /** ...if it has at least this many requests. */
+    minSpikeRequests: z.number().int().min(1).default(30),
+    /** A minute with at least this many guard blocks... */
+    minBlocks: z.number().int().min(1).default(5),
+    /** ...making up at least this share of its requests is a burst of blocks. */
+    minBlockShare: z.number().min(0).max(1).default(0.5),
+    /** Near-identical prompts from one key within this window... */
+    sweepWindowSeconds: z.number().int().min(10).default(300),
+    /** ...at least this many of them, is an extraction-style sweep. */
+    sweepPrompts: z.number().int().min(2).default(20),
+    /** Estimated word-pair Jaccard similarity at which two prompts count as near-identical. */
+    sweepSimilarity: z.number().min(0.1).max(1).default(0.5),
+  })
+  .default({ action: 'alert', throttleRpm: 10, durationMinutes: 15, warmupMinutes: 10, spikeFactor: 5, minSpikeRequests: 30, minBlocks: 5, minBlockShare: 0.5, sweepWindowSeconds: 300, sweepPrompts: 20, sweepSimilarity: 0.5 });
+
 export const GatewayConfigSchema = z
   .strictObject({
     /** Largest request body accepted; larger ones get HTTP 413. */
     bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
     /** background: entries are written in batches, durable within ~100 ms; required: reply only once durable. */
     audit: z.enum(['background', 'required']).default('background'),
+    /** Anomaly detection per key and per model, against each one's own history. */
+    anomaly: AnomalyConfigSchema,
   })
-  .default({ bodyLimitBytes: 1024 * 1024, audit: 'background' });
+  .default({ bodyLimitBytes: 1024 * 1024, audit: 'background', anomaly: AnomalyConfigSchema.parse(undefined) });
 
 export const ConfigSchema = z.strictObject({
   /** Schema version of this file. */

@@ -16,6 +16,7 @@ export class GatewayMetrics {
   readonly guardBlocks = new Counter({ name: 'palisade_gateway_guard_blocks_total', help: 'Requests or responses blocked by a guard', labelNames: ['guard', 'stage'] as const, registers: [this.registry] });
   readonly rollbacks = new Counter({ name: 'palisade_gateway_canary_rollbacks_total', help: 'Automatic canary rollbacks by model', labelNames: ['model'] as const, registers: [this.registry] });
   readonly upstreamErrors = new Counter({ name: 'palisade_gateway_upstream_errors_total', help: 'Upstream failures by model and code', labelNames: ['model', 'code'] as const, registers: [this.registry] });
+  readonly anomalies = new Counter({ name: 'palisade_gateway_anomalies_total', help: 'Traffic anomalies by kind (volume_spike|guard_block_burst|extraction_sweep) and subject kind (apikey|model)', labelNames: ['kind', 'on'] as const, registers: [this.registry] });
   readonly auditErrors = new Counter({ name: 'palisade_gateway_audit_errors_total', help: 'Request entries the audit log failed to record', registers: [this.registry] });
 
   constructor(defaults = true) {

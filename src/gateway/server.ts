@@ -7,6 +7,7 @@ import type { ApiKeyIndex, ApiKeyRecord } from './api-keys.js';
 import type { LimitCheck, Limiter, Settle } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { deltaText, errorBody, reserveEstimate, requestTexts, responseText, usageOf, type Endpoint, type ErrorType, type Usage } from './openai.js';
+import { AnomalyDetector } from './anomaly.js';
 import { CanaryWindow, canaryBucket, loadCanaryWeight, recordRollback, type Route } from './routing.js';
 import { SseSplitter } from './sse.js';
 import { readBody, Upstream, UpstreamFailure } from './upstream.js';
@@ -54,6 +55,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     }
     routes.set(name, route);
   }
+  const anomalies = new AnomalyDetector(config.gateway.anomaly);
+  /** Throttles and suspensions of keys by the anomaly policy, until a time (per instance, and in the audit log). */
+  const sanctions = new Map<string, { kind: 'throttle' | 'suspend'; until: number }>();
   await keys.refresh();
   const refresh = setInterval(() => void keys.refresh().catch(() => undefined), deps.keyRefreshMs ?? 1000);
   refresh.unref();
@@ -102,8 +106,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     let actor = `anon:${req.ip}`;
     let subject = 'model:-';
     let route: Route = 'primary';
+    // Set once the key and model are known; the anomaly detector sees only requests that got that far.
+    const observed: { request?: { keyId: string; model: string; prompt: string } } = {};
     const finish = async (status: number, extra: Record<string, unknown> = {}): Promise<void> => {
       const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+      if (observed.request !== undefined) observe(observed.request.keyId, observed.request.model, observed.request.prompt, extra.blocked === true);
       metrics.requests.inc({ model: subject.slice('model:'.length), route, status: String(status) });
       metrics.latency.observe({ model: subject.slice('model:'.length), route }, latencyMs / 1000);
       const recorded = log.record({ type: 'gateway.request', actor, subject, data: { ...entry, ...extra, route, status, latencyMs } });
@@ -128,11 +135,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     if (target === undefined) return refuse(404, 'invalid_request_error', 'model_not_found', `the gateway serves no model '${model.slice(0, 128)}'`);
     subject = `model:${model}`;
     if (!key.models.includes(model)) return refuse(403, 'permission_error', 'model_not_allowed', `this API key may not call '${model}'`);
+    const sanction = sanctions.get(key.id);
+    if (sanction !== undefined && sanction.until <= Date.now()) sanctions.delete(key.id);
+    if (sanction?.kind === 'suspend' && sanction.until > Date.now()) return refuse(403, 'permission_error', 'key_suspended', `this API key is suspended until ${new Date(sanction.until).toISOString()} after anomalous traffic`);
     const stream = body.stream === true && endpoint !== 'embeddings';
     entry.stream = stream;
 
     const texts = requestTexts(endpoint, body);
     const promptText = texts.map((t) => t.text).join('\n');
+    observed.request = { keyId: key.id, model, prompt: promptText };
     entry.promptDigest = await recordText(store, deps.digestSecret, promptText, config.audit.rawText);
 
     const checks: LimitCheck[] = [];
@@ -140,6 +151,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     if (perKey.rpm !== undefined || perKey.tpm !== undefined) checks.push({ scope: `key:${key.id}`, ...(perKey.rpm === undefined ? {} : { rpm: perKey.rpm }), ...(perKey.tpm === undefined ? {} : { tpm: perKey.tpm }) });
     const perModel = config.limits.models[model];
     if (perModel !== undefined) checks.push({ scope: `model:${model}`, ...perModel });
+    if (sanctions.get(key.id)?.kind === 'throttle') checks.push({ scope: `throttle:${key.id}`, rpm: config.gateway.anomaly.throttleRpm });
     let settle: Settle = () => Promise.resolve();
     if (checks.length > 0) {
       let r;
@@ -198,6 +210,18 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       if (route === 'canary') await judgeCanary(target, outcome.failed, performance.now() - started, outcome.blocked);
     }
   };
+
+  /** Feeds the anomaly detector; each anomaly is a metric and an audit entry, and may throttle or suspend the key. */
+  function observe(keyId: string, model: string, prompt: string, blocked: boolean): void {
+    const policy = config.gateway.anomaly;
+    for (const a of anomalies.observe(keyId, model, { at: Date.now(), blocked, prompt })) {
+      const onKey = a.subject.startsWith('apikey:');
+      metrics.anomalies.inc({ kind: a.kind, on: onKey ? 'apikey' : 'model' });
+      const action = onKey ? policy.action : 'alert';
+      if (action !== 'alert') sanctions.set(keyId, { kind: action, until: Date.now() + policy.durationMinutes * 60_000 });
+      log.record({ type: 'gateway.anomaly', actor: 'system:gateway', subject: a.subject, data: { kind: a.kind, detail: a.detail, action, ...(action === 'alert' ? {} : { minutes: policy.durationMinutes }) } }).catch(() => metrics.auditErrors.inc());
+    }
+  }
 
   /** Streams upstream SSE to the client as it arrives; ends with an error event if the upstream stops midway. */
   async function pipeStream(reply: FastifyReply, body: NodeJS.ReadableStream, entry: Record<string, unknown>): Promise<Usage | undefined> {
