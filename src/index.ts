@@ -40,3 +40,20 @@ export {
 } from './audit/index.js';
 export { openStore, StoreError, type Store, type StoreOptions } from './store/index.js';
 export { ensureHomeKeys, loadHomeKeys, stageNextLogKey, promoteNextLogKey, type HomeKeys } from './core/keys.js';
+export {
+  buildGateway,
+  ApiKeyIndex,
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+  MemoryLimiter,
+  RedisLimiter,
+  GatewayMetrics,
+  GatewayError,
+  startDemoUpstream,
+  type GatewayDeps,
+  type ApiKeyRecord,
+  type Limiter,
+  type DemoUpstream,
+  type GatewayErrorCode,
+} from './gateway/index.js';

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { AuditLog, logKey, originOf, type LogKey } from '../audit/index.js';
+import { AuditLog, logKey, originOf, type AuditLogOptions, type LogKey } from '../audit/index.js';
 import type { Config } from '../core/config-schema.js';
 import { CoreError } from '../core/errors.js';
 import { discardNextLogKey, loadHomeKeys, promoteNextLogKey, type HomeKeys } from '../core/keys.js';
@@ -27,14 +27,14 @@ export interface Runtime {
  * Builds the runtime once, for the CLI (the server will call the same). Needs a home: the log's key lives there.
  * The store is `--store`, else the config's `store.url`, else `<home>/palisade.db`.
  */
-export async function createRuntime(io: Io, env: Env, flags: { config?: string; store?: string }, resolved?: ResolvedConfig): Promise<Runtime> {
+export async function createRuntime(io: Io, env: Env, flags: { config?: string; store?: string }, resolved?: ResolvedConfig, audit: AuditLogOptions = {}): Promise<Runtime> {
   const { config, home } = resolved ?? resolveConfig(io.cwd, env, flags.config);
   if (home === undefined) throw new CoreError('CORE_HOME_NOT_FOUND', 'no Palisade home here or above: run palisade init (or set PALISADE_HOME)');
   const keys = loadHomeKeys(home);
   const url = flags.store ?? config.store.url ?? join(home, 'palisade.db');
   const store = await openStore({ url: /^[a-z]+:\/\//.test(url) ? url : resolve(io.cwd, url) });
   const key = await bindLogKey(store, home, keys);
-  const log = new AuditLog(store, key);
+  const log = new AuditLog(store, key, undefined, audit);
   return {
     home,
     config,

@@ -108,17 +108,22 @@ export class AnomalyDetector {
     const sig = minhash(prompt);
     const exact = prompt.length > 256 ? `${prompt.length}:${prompt.slice(0, 128)}${prompt.slice(-128)}` : prompt;
     const from = at - this.s.sweepWindowSeconds * 1000;
-    const list = (this.prompts.get(subject) ?? []).filter((p) => p.at >= from);
+    let list = this.prompts.get(subject) ?? [];
+    let expired = 0;
+    while (expired < list.length && list[expired]!.at < from) expired++;
+    if (expired > 0) list = list.slice(expired);
     const need = Math.ceil(this.s.sweepSimilarity * SIG);
     let near = 1;
-    for (const p of list) {
+    for (let j = Math.max(0, list.length - MAX_PROMPTS); j < list.length; j++) {
+      const p = list[j]!;
       if (p.exact === exact) continue;
       let same = 0;
       for (let i = 0; i < SIG; i++) if (p.sig[i] === sig[i]) same++;
       if (same >= need) near++;
     }
     list.push({ at, sig, exact });
-    this.prompts.set(subject, list.length > MAX_PROMPTS ? list.slice(-MAX_PROMPTS) : list);
+    if (list.length > 2 * MAX_PROMPTS) list = list.slice(-MAX_PROMPTS);
+    this.prompts.set(subject, list);
     return near;
   }
 }

@@ -234,6 +234,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     let done = false;
     try {
       for await (const chunk of body) {
+        // The events of one upstream chunk go out in one write (one syscall), as they came in.
+        let pending = '';
         for (const data of sse.push(chunk as Buffer)) {
           if (data === '[DONE]') {
             done = true;
@@ -243,12 +245,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
           try {
             parsed = JSON.parse(data);
           } catch {
+            out.write(pending);
             throw new UpstreamFailure(502, 'upstream_bad_response', 'the model server sent a stream event that is not JSON');
           }
           text += deltaText(parsed);
           usage = usageOf(parsed) ?? usage;
-          if (!out.write(`data: ${data}\n\n`)) await new Promise((r) => out.once('drain', r));
+          pending += `data: ${data}\n\n`;
         }
+        if (pending !== '' && !out.write(pending)) await new Promise((r) => out.once('drain', r));
       }
       if (!done) throw new UpstreamFailure(502, 'upstream_error', 'the model server ended the stream before [DONE]');
     } catch (err) {

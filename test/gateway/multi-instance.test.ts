@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 /** Starts `palisade serve` in a child process and resolves with its base URL once it listens. */
-function serve(cwd: string, args: string[] = [], ready = /listening on (http:\/\/\S+)/): Promise<{ base: string; child: ChildProcess; output: () => string }> {
+function serve(cwd: string, args: string[] = [], ready = /listening on (http:\/\/\S+) /): Promise<{ base: string; child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', ...args], { cwd, env: { ...process.env, PALISADE_HOME: join(cwd, '.palisade') }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
@@ -28,7 +28,7 @@ function serve(cwd: string, args: string[] = [], ready = /listening on (http:\/\
     const t = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 20_000);
     const onData = (b: Buffer): void => {
       out += b.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (http:\/\/\S+) /.exec(out);
       if (m !== null && ready.test(out)) {
         clearTimeout(t);
         resolve({ base: m[1]!, child, output: () => out });

@@ -1,0 +1,149 @@
+/**
+ * Gateway benchmark, after the method of research/gateways.md §3: the demo upstream (plain node:http) and the gateway
+ * (`palisade serve`, compiled) each in their own process, autocannon in this one; every figure is taken both direct
+ * to the upstream and through the gateway. CPU per request is read from the gateway process's /proc stat, so it
+ * holds up when the load generator shares the cores.
+ *
+ *   npm run build && npx tsx bench/gateway-throughput.ts [--seconds 5] [--connections 1,10,100,1000]
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { request } from 'undici';
+import { describeMachine } from './lib/machine.js';
+import { writeResults } from './lib/report.js';
+import { table } from './lib/stats.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '1,10,100,1000' }, 'no-write': { type: 'boolean', default: false } } });
+const SECONDS = Number(values.seconds);
+const CONNS = values.connections.split(',').map(Number);
+const root = join(import.meta.dirname, '..');
+const out = join(import.meta.dirname, 'out', 'gateway');
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const bin = join(root, 'bin', 'palisade.js');
+const loadStart = loadavg().map((l) => l.toFixed(2)).join(' ');
+const children: ChildProcess[] = [];
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+/** Starts a child and resolves with the first match of `ready` in its output. */
+function start(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, args, { cwd: out, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let text = '';
+  return new Promise((resolve, reject) => {
+    const on = (b: Buffer): void => {
+      text += b.toString();
+      const m = ready.exec(text);
+      if (m !== null) resolve({ child, match: m });
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.once('exit', (c) => reject(new Error(`child exited ${c}: ${text}`)));
+  });
+}
+
+/** User + system CPU seconds of a process so far (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const upstream = await start(['--input-type=module', '-e', `const { startDemoUpstream } = await import(${JSON.stringify(join(root, 'dist', 'index.js'))}); const u = await startDemoUpstream(); console.log('UP ' + u.url);`], /UP (\S+)\n/);
+const upstreamUrl = upstream.match[1]!;
+const home = join(out, '.palisade');
+execFileSync(process.execPath, [bin, 'init'], { cwd: out, env: { ...process.env, PALISADE_HOME: home } });
+
+async function gateway(audit: 'background' | 'required'): Promise<{ base: string; key: string; child: ChildProcess }> {
+  writeFileSync(join(home, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstreamUrl}" }\ngateway: { audit: ${audit} }\n`);
+  const key = JSON.parse(execFileSync(process.execPath, [bin, 'apikeys', 'create', '--name', 'bench', '--models', 'chat', '--json'], { cwd: out, env: { ...process.env, PALISADE_HOME: home } }).toString()).key as string;
+  const g = await start([bin, 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, { PALISADE_HOME: home });
+  return { base: g.match[1]!, key, child: g.child };
+}
+
+const body = (stream: boolean): string => JSON.stringify({ model: 'chat', max_tokens: 32, stream, messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Write one sentence about the sea.' }] });
+
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuUsPerReq?: number;
+  errors: number;
+}
+
+async function load(url: string, key: string | undefined, stream: boolean, connections: number, pid?: number): Promise<Run> {
+  const opts = { url: `${url}/chat/completions`, method: 'POST' as const, headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) }, body: body(stream), connections, pipelining: 1 };
+  await autocannon({ ...opts, duration: 1 });
+  const c0 = pid === undefined ? 0 : cpuSeconds(pid);
+  const r = await autocannon({ ...opts, duration: SECONDS });
+  const cpu = pid === undefined ? undefined : ((cpuSeconds(pid) - c0) * 1e6) / Math.max(1, r.requests.total);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, ...(cpu === undefined ? {} : { cpuUsPerReq: cpu }), errors: r.errors + r.non2xx };
+}
+
+/** Time to the first SSE data event, sequentially, `n` times: p50 and p99 in ms. */
+async function ttft(url: string, key: string | undefined, n = 300): Promise<{ p50: number; p99: number }> {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const res = await request(`${url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) }, body: body(true) });
+    let first: number | undefined;
+    for await (const chunk of res.body) if (first === undefined && (chunk as Buffer).includes('data: ')) first = performance.now() - t;
+    xs.push(first ?? Number.NaN);
+  }
+  xs.sort((a, b) => a - b);
+  return { p50: xs[Math.floor(n / 2)]!, p99: xs[Math.floor(n * 0.99)]! };
+}
+
+const rows: string[][] = [];
+const f1 = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
+const gw = await gateway('background');
+const gwV1 = `${gw.base}/v1`;
+for (const stream of [false, true]) {
+  for (const c of CONNS) {
+    const direct = await load(upstreamUrl, undefined, stream, c);
+    const through = await load(gwV1, gw.key, stream, c, gw.child.pid);
+    const rt = (r: Run): string => (c === 1 ? `${(1000 / r.rps).toFixed(3)} ms round trip` : `p50 ${r.p50} ms, p99 ${r.p99} ms`);
+    rows.push([stream ? 'SSE' : 'JSON', String(c), `${f1(direct.rps)} req/s, ${rt(direct)}`, `${f1(through.rps)} req/s, ${rt(through)}`, `**${f1(through.cpuUsPerReq!)} µs**`, c === 1 ? `+${(1000 / through.rps - 1000 / direct.rps).toFixed(3)} ms` : `+${(through.p50 - direct.p50).toFixed(0)} ms p50`, String(direct.errors + through.errors)]);
+  }
+}
+const tDirect = await ttft(upstreamUrl, undefined);
+const tGateway = await ttft(gwV1, gw.key);
+gw.child.kill('SIGTERM');
+await new Promise((r) => gw.child.once('exit', r));
+
+const req = await gateway('required');
+const required = await load(`${req.base}/v1`, req.key, false, 10, req.child.pid);
+const background = await load(gwV1.replace(gw.base, req.base), req.key, false, 10);
+void background;
+req.child.kill('SIGTERM');
+await new Promise((r) => req.child.once('exit', r));
+const verify = execFileSync(process.execPath, [bin, 'audit', 'verify', '--json'], { cwd: out, env: { ...process.env, PALISADE_HOME: home } }).toString();
+
+const m = describeMachine();
+const block = `## Gateway
+
+\`npm run build && npx tsx bench/gateway-throughput.ts --seconds ${SECONDS} --connections ${CONNS.join(',')}\` (\`npm run bench:gateway\`),
+${new Date().toISOString().slice(0, 10)}, ${m.cpus} × ${m.cpuModel}, Node ${m.node}, commit ${m.commit}. The demo upstream (node:http),
+the gateway (\`palisade serve\`, guards off, audit in the background, no limits) and autocannon 8 (${SECONDS} s per cell
+after 1 s of warm-up, pipelining 1) run as three processes on the same ${m.cpus} cores, so req/s is shared with the load
+generator; gateway CPU per request is read from its /proc stat and holds up under that sharing. A 2-message chat
+request, as in research/gateways.md §3. Load average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.
+
+${table(['mode', 'connections', 'direct to upstream', 'through the gateway', 'gateway CPU / request', 'added', 'errors'], rows)}
+
+Streams, time to the first event (sequential, 300 requests): direct p50 ${tDirect.p50.toFixed(3)} ms / p99 ${tDirect.p99.toFixed(3)} ms,
+through the gateway p50 ${tGateway.p50.toFixed(3)} ms / p99 ${tGateway.p99.toFixed(3)} ms.
+
+With \`gateway.audit: required\` (each reply waits until its entry is durable), 10 connections, JSON:
+${f1(required.rps)} req/s, p50 ${required.p50} ms, p99 ${required.p99} ms, ${f1(required.cpuUsPerReq!)} µs gateway CPU per request.
+After the runs \`palisade audit verify\` reported ${verify.trim().replace(/\s+/g, ' ')}.
+`;
+console.log(block);
+if (values['no-write'] !== true) writeResults(join(import.meta.dirname, 'RESULTS.md'), block, 'gateway-throughput', 'bench/gateway-throughput.ts');
+for (const c of children) c.kill('SIGTERM');
+rmSync(out, { recursive: true, force: true });
+process.exit(0);
