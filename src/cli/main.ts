@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { BaseError } from '../core/errors.js';
 import { registerAudit } from './commands/audit.js';
+import { registerGuard } from './commands/guard.js';
 import { runInit } from './commands/init.js';
 import { runScan, type ScanFlags } from './commands/scan.js';
 import { readEnv, type Env } from './env.js';
@@ -47,6 +48,9 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
     });
 
   registerAudit(program, io, env, (c) => {
+    code = c;
+  });
+  registerGuard(program, io, env, (c) => {
     code = c;
   });
 
