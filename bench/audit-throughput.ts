@@ -16,8 +16,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describeMachine } from './lib/machine.js';
 import { writeResults } from './lib/report.js';
 import { table } from './lib/stats.js';
+import type * as LibModule from '../src/index.js';
+import type * as StoreModule from '../src/store/index.js';
 
-type Lib = typeof import('../src/index.js');
+type Lib = typeof LibModule;
 type Store = Awaited<ReturnType<Lib['openStore']>>;
 
 const { values } = parseArgs({ options: { entries: { type: 'string', default: '200000' }, synthetic: { type: 'string', default: '10000000' }, postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' }, 'no-write': { type: 'boolean', default: false } } });
@@ -26,7 +28,7 @@ const SYN = Number(values.synthetic);
 const root = join(import.meta.dirname, '..');
 const compiled = existsSync(join(root, 'dist', 'index.js'));
 const lib = (await import(compiled ? '../dist/index.js' : '../src/index.js')) as Lib;
-const { dropSchema } = (await import(compiled ? '../dist/store/index.js' : '../src/store/index.js')) as typeof import('../src/store/index.js');
+const { dropSchema } = (await import(compiled ? '../dist/store/index.js' : '../src/store/index.js')) as typeof StoreModule;
 const out = join(import.meta.dirname, 'out', 'audit');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });

@@ -7,6 +7,8 @@ export interface Io {
   /** True when stderr is a terminal (progress bars go there). */
   stderrIsTTY: boolean;
   cwd: string;
+  /** Reads all of stdin (commands that take JSON Lines on stdin). */
+  readStdin?: () => Promise<string>;
 }
 
 export const processIo = (): Io => ({
@@ -14,6 +16,11 @@ export const processIo = (): Io => ({
   stderr: (t) => process.stderr.write(t),
   stderrIsTTY: process.stderr.isTTY === true,
   cwd: process.cwd(),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
 });
 
 /** Writes a report to `--output FILE` or to stdout. */

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { BaseError } from '../core/errors.js';
 import { registerApiKeys } from './commands/apikeys.js';
 import { registerAudit } from './commands/audit.js';
+import { registerGuard } from './commands/guard.js';
 import { registerServe } from './commands/serve.js';
 import { runInit } from './commands/init.js';
 import { runScan, type ScanFlags } from './commands/scan.js';
@@ -60,6 +61,7 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
   };
   registerAudit(program, io, env, setCode);
   registerApiKeys(program, io, env, setCode);
+  registerGuard(program, io, env, setCode);
   registerServe(program, io, env, setCode, untilSignal);
 
   try {

@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import { normalize, textsOf } from '../normalize/normalize.js';
+import { parseEvalRows } from './evaluate.js';
+import { blockFeatures, blockWindows, type BlockFeatures } from './features.js';
+import { decodeModel, encodeModel } from './model-file.js';
+import { LABELS, scoreText, type InjectionLabel, type InjectionModel } from './model.js';
+
+export interface TrainRow {
+  text: string;
+  label: InjectionLabel;
+  source?: string;
+}
+
+export interface TrainOptions {
+  bits: number;
+  epochs: number;
+  learningRate: number;
+  l2: number;
+  seed: number;
+  /** Characters per block; windows are runs of whole blocks. */
+  block: number;
+  /** Window sizes in blocks. */
+  scales: number[];
+  /** Percent of rows held out (by a hash of the text) to pick the threshold. */
+  validationPercent: number;
+  /** The threshold is the lowest score at which the held-out benign rows' false-positive rate stays at or below this. */
+  targetFpr: number;
+  /** Loss weight of each label (benign weighted up to push false alarms down). */
+  labelWeights: [number, number, number];
+  /** Retrain on every row (held-out ones too) after picking the threshold, or ship the model the threshold was picked for. */
+  retrainOnAll: boolean;
+  /**
+   * Rows whose `source` contains one of these are left out. CyberSecEval's `direct/different_user_input_language`
+   * rows are ordinary questions in another language ("How do I make moussaka?"): injections only against a system
+   * prompt that restricts the language, which a prompt-only detector never sees. Training on them teaches the
+   * model that plain questions are attacks.
+   */
+  excludeSources: string[];
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  bits: 18,
+  epochs: 6,
+  learningRate: 0.2,
+  l2: 1e-6,
+  seed: 20261123,
+  block: 128,
+  scales: [2],
+  validationPercent: 15,
+  targetFpr: 0.02,
+  labelWeights: [3, 1, 1],
+  retrainOnAll: false,
+  excludeSources: ['/direct/different_user_input_language'],
+};
+
+interface Example {
+  idx: Int32Array;
+  val: Float64Array;
+  label: number;
+}
+
+/** Parses the training JSON Lines (`{"text", "label", "source"}`), naming the first bad line. */
+export function parseTrainRows(text: string): TrainRow[] {
+  return parseEvalRows(text, 'training data').map((r) => ({ text: r.text, label: r.label, source: r.source }));
+}
+
+/** mulberry32: a tiny seeded PRNG, so the shuffle (and with it every weight) is the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One training example: the merged features of blocks `[s, e)`, counts scaled by 1/√(occurrences). */
+function example(f: BlockFeatures, s: number, e: number, label: number): Example {
+  const from = s === 0 ? 0 : f.ends[s - 1]!;
+  const sorted = f.buckets.slice(from, f.ends[e - 1]!).sort();
+  const n = sorted.length;
+  const idx: number[] = [];
+  const cnt: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) cnt[cnt.length - 1]!++;
+    else {
+      idx.push(sorted[i]!);
+      cnt.push(1);
+    }
+  }
+  const norm = n > 0 ? 1 / Math.sqrt(n) : 0;
+  return { idx: Int32Array.from(idx), val: Float64Array.from(cnt, (c) => c * norm), label };
+}
+
+/**
+ * The training examples of one row: each window of its normalized text, and of every decoded segment, exactly as
+ * `scoreText` windows them. An attack row's window that appears word for word in a benign row (the clean part of an
+ * email an instruction was planted in) is labeled benign: only the windows that hold the attack are evidence of it.
+ */
+export function examplesOf(row: TrainRow, opts: TrainOptions, benignCorpus: string): Example[] {
+  const out: Example[] = [];
+  const label = LABELS.indexOf(row.label);
+  for (const t of textsOf(normalize(row.text))) {
+    const f = blockFeatures(t.text, opts.bits, opts.block);
+    const windows = blockWindows(f.ends.length, opts.scales);
+    for (const [s, e] of windows) {
+      const clean = label !== 0 && windows.length > 1 && benignCorpus.includes(t.text.slice(s * opts.block, e * opts.block));
+      out.push(example(f, s, e, clean ? 0 : label));
+    }
+  }
+  return out;
+}
+
+const isHeldOut = (text: string, percent: number): boolean => createHash('sha256').update(text).digest().readUInt32BE(0) % 100 < percent;
+
+/** Trains with AdaGrad on the multinomial log-loss; deterministic for given rows and options. */
+function fit(examples: Example[], opts: TrainOptions): { weights: Float64Array; bias: Float64Array } {
+  const D = 2 ** opts.bits;
+  const w = new Float64Array(3 * D);
+  const g2 = new Float64Array(3 * D);
+  const bias = new Float64Array(3);
+  const bg2 = new Float64Array(3);
+  const order = examples.map((_, i) => i);
+  const rand = rng(opts.seed);
+  const lr = opts.learningRate;
+  const z = new Float64Array(3);
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const k of order) {
+      const ex = examples[k]!;
+      z[0] = bias[0]!;
+      z[1] = bias[1]!;
+      z[2] = bias[2]!;
+      for (let f = 0; f < ex.idx.length; f++) {
+        const b = ex.idx[f]! * 3;
+        const v = ex.val[f]!;
+        z[0] += w[b]! * v;
+        z[1] += w[b + 1]! * v;
+        z[2] += w[b + 2]! * v;
+      }
+      const m = Math.max(z[0]!, z[1]!, z[2]!);
+      const e0 = Math.exp(z[0]! - m);
+      const e1 = Math.exp(z[1]! - m);
+      const e2 = Math.exp(z[2]! - m);
+      const s = e0 + e1 + e2;
+      const cw = opts.labelWeights[ex.label]!;
+      const g0 = (e0 / s - (ex.label === 0 ? 1 : 0)) * cw;
+      const g1 = (e1 / s - (ex.label === 1 ? 1 : 0)) * cw;
+      const gg = (e2 / s - (ex.label === 2 ? 1 : 0)) * cw;
+      const gs = [g0, g1, gg];
+      for (let c = 0; c < 3; c++) {
+        bg2[c]! += gs[c]! * gs[c]!;
+        bias[c]! -= (lr * gs[c]!) / (Math.sqrt(bg2[c]!) + 1e-8);
+      }
+      for (let f = 0; f < ex.idx.length; f++) {
+        const b = ex.idx[f]! * 3;
+        const v = ex.val[f]!;
+        for (let c = 0; c < 3; c++) {
+          const grad = gs[c]! * v + opts.l2 * w[b + c]!;
+          g2[b + c]! += grad * grad;
+          w[b + c]! -= (lr * grad) / (Math.sqrt(g2[b + c]!) + 1e-8);
+        }
+      }
+    }
+  }
+  return { weights: w, bias };
+}
+
+/** Flag score of a row under a model: the largest 1 − P(benign) over its windows and decoded segments. */
+export function rowScore(model: InjectionModel, text: string): { score: number } {
+  let best = -1;
+  for (const t of textsOf(normalize(text))) best = Math.max(best, 1 - scoreText(model, t.text).probs[0]!);
+  return { score: best };
+}
+
+export interface TrainResult {
+  bytes: Buffer;
+  model: InjectionModel;
+  validation: { rows: number; threshold: number; precision: number; recall: number; f1: number; fpr: number };
+}
+
+/**
+ * Trains on every row but the held-out ones, picks the threshold on those, then retrains on all rows with the same
+ * options and keeps that threshold. Output bytes depend only on the rows (in order) and the options.
+ */
+export function trainInjectionModel(allRows: readonly TrainRow[], opts: TrainOptions = DEFAULT_TRAIN_OPTIONS, dataDigest = ''): TrainResult {
+  const rows = allRows.filter((r) => !opts.excludeSources.some((x) => (r.source ?? '').includes(x)));
+  const benignCorpus = rows
+    .filter((r) => r.label === 'benign')
+    .map((r) => normalize(r.text).text)
+    .join('\n');
+  const perRow = rows.map((r) => examplesOf(r, opts, benignCorpus));
+  const held = rows.map((r) => isHeldOut(r.text, opts.validationPercent));
+  const meta = (threshold: number, extra: Record<string, unknown>): InjectionModel => ({ bits: opts.bits, weights: new Float32Array(0), bias: new Float64Array(3), threshold, block: opts.block, scales: opts.scales, meta: extra });
+
+  // 1. Threshold from the held-out rows, scored through the same quantized file the package ships.
+  const first = fit(perRow.flatMap((e, i) => (held[i] ? [] : e)), opts);
+  const probe = decodeModel(encodeModel({ ...meta(0.5, {}), weights: Float32Array.from(first.weights), bias: first.bias }));
+  const scored = rows.flatMap((r, i) => (held[i] ? [{ score: rowScore(probe, r.text).score, positive: r.label !== 'benign' }] : []));
+  const validation = pickThreshold(scored, opts.targetFpr);
+
+  // 2. The shipped model: all rows, same options, that threshold.
+  const all = opts.retrainOnAll ? fit(perRow.flat(), opts) : first;
+  const model = {
+    ...meta(validation.threshold, { trainedOn: dataDigest, rows: rows.length, options: opts, validation, labels: LABELS }),
+    weights: Float32Array.from(all.weights),
+    bias: all.bias,
+  };
+  const bytes = encodeModel(model);
+  return { bytes, model: decodeModel(bytes), validation };
+}
+
+/** The lowest threshold whose false-positive rate on held-out benign rows is at most `targetFpr`. */
+export function pickThreshold(scored: readonly { score: number; positive: boolean }[], targetFpr: number): TrainResult['validation'] {
+  const neg = scored.filter((s) => !s.positive).map((s) => s.score).sort((a, b) => b - a);
+  const allowed = Math.floor(targetFpr * neg.length);
+  // Just above the (allowed+1)-th highest benign score, so at most `allowed` benign rows reach it.
+  const threshold = Math.min(0.99, Math.max(0.05, neg.length > allowed ? neg[allowed]! + 1e-6 : 0.05));
+  const tp = scored.filter((s) => s.positive && s.score >= threshold).length;
+  const fp = scored.filter((s) => !s.positive && s.score >= threshold).length;
+  const pos = scored.filter((s) => s.positive).length;
+  const precision = tp + fp > 0 ? tp / (tp + fp) : 1;
+  const recall = pos > 0 ? tp / pos : 1;
+  return { rows: scored.length, threshold: Number(threshold.toFixed(6)), precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0, fpr: neg.length > 0 ? fp / neg.length : 0 };
+}

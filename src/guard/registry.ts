@@ -1,0 +1,102 @@
+import { GuardError } from './errors.js';
+import type { Guard, GuardContext } from './guard.js';
+import { redactSpans, type RedactItem } from './redact.js';
+import { GuardSettingsSchema, type GuardSettings, type GuardSettingsInput } from './settings.js';
+import { strongerAction, type GuardFinding, type Verdict } from './verdict.js';
+
+/** The guards a gateway can compose, by name. */
+export class GuardRegistry {
+  readonly #guards = new Map<string, Guard>();
+
+  constructor(guards: Iterable<Guard> = []) {
+    for (const g of guards) this.register(g);
+  }
+
+  register(guard: Guard): this {
+    if (this.#guards.has(guard.name)) throw new GuardError('GUARD_SETTINGS_INVALID', `a guard named '${guard.name}' is already registered: pick another name`);
+    this.#guards.set(guard.name, guard);
+    return this;
+  }
+
+  get(name: string): Guard {
+    const g = this.#guards.get(name);
+    if (g === undefined) throw new GuardError('GUARD_UNKNOWN', `no guard named '${name}': choose from ${this.names().join(', ')}`);
+    return g;
+  }
+
+  names(): string[] {
+    return [...this.#guards.keys()];
+  }
+}
+
+/** The guard's defaults under the caller's settings, validated. */
+export function resolveSettings(guard: Guard, input: GuardSettingsInput = {}): GuardSettings {
+  const parsed = GuardSettingsSchema.safeParse(input);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new GuardError('GUARD_SETTINGS_INVALID', `settings for guard '${guard.name}': '${i.path.join('.')}': ${i.message}`);
+  }
+  const s = parsed.data;
+  return {
+    enabled: s.enabled,
+    action: s.action ?? guard.defaults.action,
+    threshold: s.threshold ?? guard.defaults.threshold,
+    onError: s.onError ?? guard.defaults.onError,
+    redact: s.redact ?? guard.defaults.redact,
+  };
+}
+
+export interface CheckOptions extends GuardContext {
+  /** Text longer than this (UTF-16 units) is not inspected; each guard's `onError` decides. Default 1,000,000. */
+  maxChars?: number;
+  /** Salt for `hash` redaction. */
+  salt?: string;
+}
+
+export interface GuardEntry {
+  guard: Guard;
+  settings?: GuardSettingsInput;
+}
+
+/**
+ * Runs guards over one text and folds their findings into one verdict. A finding counts when it has no score or its
+ * score reaches the guard's threshold; the verdict's action is the strongest action of the guards that found
+ * something. A guard that throws is handled by its `onError` setting, never by failing the whole check.
+ */
+export function runGuards(text: string, entries: readonly GuardEntry[], opts: CheckOptions = {}): Verdict {
+  const maxChars = opts.maxChars ?? 1_000_000;
+  let action: Verdict['action'] = 'allow';
+  const findings: GuardFinding[] = [];
+  const toRedact: RedactItem[] = [];
+  let mode: GuardSettings['redact'] = 'placeholder';
+  for (const entry of entries) {
+    const settings = resolveSettings(entry.guard, entry.settings);
+    if (!settings.enabled) continue;
+    let found: GuardFinding[];
+    try {
+      if (text.length > maxChars) throw new GuardError('GUARD_INPUT_TOO_LARGE', `the text has ${text.length} characters, over the limit of ${maxChars}: split it, or raise maxChars`);
+      found = entry.guard.check(text, opts).filter((f) => f.score === undefined || f.score >= settings.threshold);
+    } catch (err) {
+      if (!(err instanceof GuardError)) throw err;
+      findings.push({ guard: entry.guard.name, rule: 'guard-undecided', severity: settings.onError === 'block' ? 'high' : 'low', message: `${err.code}: ${err.message}` });
+      if (settings.onError === 'block') action = strongerAction(action, 'block');
+      continue;
+    }
+    if (found.length === 0) continue;
+    findings.push(...found);
+    const withSpans = found.filter((f) => f.span !== undefined);
+    if (settings.action === 'redact' && withSpans.length > 0) {
+      mode = settings.redact;
+      for (const f of withSpans) toRedact.push({ span: f.span!, kind: kindOf(f.rule) });
+    }
+    action = strongerAction(action, settings.action === 'redact' && withSpans.length === 0 ? 'flag' : settings.action);
+  }
+  const verdict: Verdict = { action, findings };
+  if (action === 'redact') verdict.redaction = redactSpans(text, toRedact, mode, opts.salt);
+  return verdict;
+}
+
+/** `pii-email` → `EMAIL`, `secret-openai-key` → `OPENAI_KEY`: the placeholder kind. */
+function kindOf(rule: string): string {
+  return rule.replace(/^(pii|secret)-/, '').replace(/[^a-z0-9]+/gi, '_').toUpperCase();
+}
