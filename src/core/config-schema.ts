@@ -141,7 +141,16 @@ export const ConfigSchema = z.strictObject({
   /** The gateway's models, by the name clients use. */
   models: z.record(z.string().regex(/^[A-Za-z0-9][\w.:/-]{0,127}$/, 'model names are letters, digits and . _ : / -'), ModelRouteSchema).default({}),
   /** Guards the gateway runs on input and output, by name. */
-  guards: z.strictObject({ input: z.array(z.string()).default([]), output: z.array(z.string()).default([]) }).default({ input: [], output: [] }),
+  guards: z
+    .strictObject({
+      input: z.array(z.string()).default([]),
+      output: z.array(z.string()).default([]),
+      /** Per-guard settings by name: { enabled, action, threshold, onError, redact } (checked by the guard layer). */
+      settings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+      /** Put placeholders of redacted input back into responses (redact-then-restore). */
+      restore: z.boolean().default(false),
+    })
+    .default({ input: [], output: [], settings: {}, restore: false }),
   limits: LimitsConfigSchema,
   gateway: GatewayConfigSchema,
 });

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 /**
  * A tiny OpenAI-compatible model server on loopback: the demo upstream of `npm start`, and the upstream of the
  * gateway's tests and benchmarks. It answers chat, completions and embeddings with fixed text (JSON, or SSE with one
- * event per word when `stream` is set), reports usage, and answers with the request's `demo_reply` text when given. With
+ * event per word when `stream` is set, or per `demo_chunk` characters), reports usage, and answers with the request's
+ * `demo_reply` text when given (`{system}` in it repeats the system prompt, as a model tricked into leaking it would). With
  * `faults: true` a request's `demo_fault` field (the gateway forwards the body, never client headers) makes it
  * misbehave on demand: `500`, `timeout` (never answers),
  * `reset` (drops the connection), `badjson`, `cut` (a stream that stops midway) or `slow:<ms>`.
@@ -40,7 +41,9 @@ export async function startDemoUpstream(opts: { port?: number; faults?: boolean;
     if (fault.startsWith('slow:')) await new Promise((r) => setTimeout(r, Number(fault.slice(5))));
     if (fault === '500') return void res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"boom","type":"server_error"}}');
     if (fault === 'badjson') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices": [');
-    const text = typeof body.demo_reply === 'string' ? body.demo_reply : `${REPLY}${opts.name === undefined ? '' : ` (${opts.name})`}`;
+    const system = Array.isArray(body.messages) ? (body.messages as { role?: unknown; content?: unknown }[]).find((m) => m?.role === 'system')?.content : undefined;
+    const reply = typeof body.demo_reply === 'string' ? body.demo_reply.replace('{system}', typeof system === 'string' ? system : '') : undefined;
+    const text = reply !== undefined ? reply : `${REPLY}${opts.name === undefined ? '' : ` (${opts.name})`}`;
     const model = typeof body.model === 'string' ? body.model : 'demo';
     const usage = { prompt_tokens: Math.ceil(raw.length / 4), completion_tokens: Math.ceil(text.length / 4), total_tokens: Math.ceil(raw.length / 4) + Math.ceil(text.length / 4) };
     if (path === '/embeddings') {
@@ -49,7 +52,8 @@ export async function startDemoUpstream(opts: { port?: number; faults?: boolean;
     const chat = path === '/chat/completions';
     if (body.stream === true) {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      const words = text.split(/(?<= )/);
+      const size = typeof body.demo_chunk === 'number' && body.demo_chunk > 0 ? body.demo_chunk : 0;
+      const words = size > 0 ? (text.match(new RegExp(`[^]{1,${size}}`, 'g')) ?? []) : text.split(/(?<= )/);
       const n = fault === 'cut' ? Math.max(1, words.length >> 1) : words.length;
       for (let i = 0; i < n; i++) {
         const choice = chat ? { index: 0, delta: { ...(i === 0 ? { role: 'assistant' } : {}), content: words[i] }, finish_reason: null } : { index: 0, text: words[i], finish_reason: null };

@@ -15,11 +15,20 @@ export function errorBody(type: ErrorType, code: string, message: string): OpenA
 
 export type Endpoint = 'chat' | 'completions' | 'embeddings';
 
+/** A text of a request, where it sits, and how to replace it in the body (a redaction). */
+export interface RequestText {
+  where: string;
+  text: string;
+  set(text: string): void;
+}
+
 /** Every text a request carries that a guard should see, with a name saying where it came from. */
-export function requestTexts(endpoint: Endpoint, body: Record<string, unknown>): { where: string; text: string }[] {
-  const out: { where: string; text: string }[] = [];
-  const add = (where: string, v: unknown): void => {
-    if (typeof v === 'string') out.push({ where, text: v });
+export function requestTexts(endpoint: Endpoint, body: Record<string, unknown>): RequestText[] {
+  const out: RequestText[] = [];
+  const at = (where: string, holder: unknown, key: string | number): void => {
+    const h = holder as Record<string | number, unknown> | null;
+    const v = h?.[key];
+    if (typeof v === 'string') out.push({ where, text: v, set: (t) => void (h![key] = t) });
   };
   if (endpoint === 'chat') {
     const messages = Array.isArray(body.messages) ? body.messages : [];
@@ -27,18 +36,16 @@ export function requestTexts(endpoint: Endpoint, body: Record<string, unknown>):
       if (m === null || typeof m !== 'object') return;
       const msg = m as { role?: unknown; content?: unknown; tool_calls?: unknown; function_call?: unknown };
       const role = typeof msg.role === 'string' ? msg.role : 'message';
-      if (typeof msg.content === 'string') add(`messages[${i}] (${role})`, msg.content);
-      else if (Array.isArray(msg.content)) msg.content.forEach((p: unknown, j) => add(`messages[${i}].content[${j}] (${role})`, (p as { text?: unknown } | null)?.text));
-      if (Array.isArray(msg.tool_calls)) {
-        msg.tool_calls.forEach((c: unknown, j) => add(`messages[${i}].tool_calls[${j}].arguments`, (c as { function?: { arguments?: unknown } } | null)?.function?.arguments));
-      }
-      add(`messages[${i}].function_call.arguments`, (msg.function_call as { arguments?: unknown } | null | undefined)?.arguments);
+      if (typeof msg.content === 'string') at(`messages[${i}] (${role})`, msg, 'content');
+      else if (Array.isArray(msg.content)) msg.content.forEach((p: unknown, j) => at(`messages[${i}].content[${j}] (${role})`, p, 'text'));
+      if (Array.isArray(msg.tool_calls)) msg.tool_calls.forEach((c: unknown, j) => at(`messages[${i}].tool_calls[${j}].arguments`, (c as { function?: unknown } | null)?.function, 'arguments'));
+      at(`messages[${i}].function_call.arguments`, msg.function_call, 'arguments');
     });
   } else {
-    const v = endpoint === 'completions' ? body.prompt : body.input;
     const key = endpoint === 'completions' ? 'prompt' : 'input';
-    if (typeof v === 'string') add(key, v);
-    else if (Array.isArray(v)) v.forEach((s, i) => add(`${key}[${i}]`, s));
+    const v = body[key];
+    if (typeof v === 'string') at(key, body, key);
+    else if (Array.isArray(v)) v.forEach((_, i) => at(`${key}[${i}]`, v, i));
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { GatewayMetrics } from './metrics.js';
 import { deltaText, errorBody, reserveEstimate, requestTexts, responseText, usageOf, type Endpoint, type ErrorType, type Usage } from './openai.js';
 import { AnomalyDetector } from './anomaly.js';
 import { CanaryWindow, canaryBucket, loadCanaryWeight, recordRollback, type Route } from './routing.js';
+import { guardInput, guardOutputText, StreamGuard, type GatewayGuards, type GuardNote, type InputResult } from './guarding.js';
 import { SseSplitter } from './sse.js';
 import { readBody, Upstream, UpstreamFailure } from './upstream.js';
 
@@ -26,12 +27,24 @@ export interface GatewayDeps {
   metrics?: GatewayMetrics;
   /** How often API keys are re-read from the store (revocations reach every instance within this). */
   keyRefreshMs?: number;
+  /** Input and output guards (from the guard layer's registry); none when absent. */
+  guards?: GatewayGuards;
 }
 
 interface ModelRoute {
   name: string;
   primary: { upstream: Upstream; model?: string };
   canary?: { upstream: Upstream; model?: string; weight: number; window: CanaryWindow };
+}
+
+/** Thrown inside a stream when an output guard blocks: the stream ends with an error event. */
+class GuardrailStop extends Error {
+  constructor(
+    readonly guard: string,
+    readonly rule: string,
+  ) {
+    super(`blocked by ${guard}`);
+  }
 }
 
 /** Largest upstream JSON response read into memory. */
@@ -41,6 +54,7 @@ const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; metrics: GatewayMetrics; close: () => Promise<void> }> {
   const { config, store, log, keys, limiter } = deps;
   const metrics = deps.metrics ?? new GatewayMetrics();
+  const guards: GatewayGuards = deps.guards ?? { input: [], output: [], restore: false };
   const routes = new Map<string, ModelRoute>();
   const auth = (env: string | undefined): string | undefined => {
     if (env === undefined) return undefined;
@@ -169,6 +183,23 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       if (r !== undefined) settle = r.release;
     }
 
+    const notes: GuardNote[] = [];
+    let input: InputResult = { notes, restore: {}, canaries: [] };
+    if (guards.input.length > 0 || guards.output.length > 0) {
+      input = guardInput(endpoint, body, guards);
+      notes.push(...input.notes);
+      if (notes.length > 0) entry.guards = notes;
+      if (input.blocked !== undefined) {
+        const b = input.blocked;
+        metrics.guardBlocks.inc({ guard: b.guard, stage: 'input' });
+        await settle(0).catch(() => undefined);
+        await finish(400, { error: 'guardrail_blocked', blocked: true });
+        fail(reply, 400, 'invalid_request_error', 'guardrail_blocked', `the request was blocked by the ${b.guard} guard (rule ${b.rule}) in ${b.where}`);
+        return;
+      }
+    }
+    const guardOutput = guards.output.length > 0 || (guards.restore && Object.keys(input.restore).length > 0);
+
     route = target.canary !== undefined && target.canary.weight > 0 && canaryBucket(key.id, model) < target.canary.weight ? 'canary' : 'primary';
     const side = route === 'canary' ? target.canary! : target.primary;
     const forwarded = JSON.stringify(side.model === undefined ? body : { ...body, model: side.model });
@@ -177,9 +208,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     try {
       const res = await side.upstream.post(path, forwarded);
       if (stream && res.status === 200 && res.contentType.startsWith('text/event-stream')) {
-        const usage = await pipeStream(reply, res.body, entry);
+        const usage = await pipeStream(reply, res.body, entry, guardOutput ? { input, notes } : undefined);
         await settleUsage(settle, usage, promptText.length, entry, model);
-        await finish(200);
+        if (notes.length > 0) entry.guards = notes;
+        outcome.blocked = entry.error === 'guardrail_blocked';
+        await finish(200, outcome.blocked ? { blocked: true } : {});
         return;
       }
       const raw = await readBody(res.body, MAX_RESPONSE_BYTES);
@@ -190,12 +223,22 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       } catch {
         throw new UpstreamFailure(502, 'upstream_bad_response', 'the model server sent a response that is not JSON');
       }
+      let payload: Buffer | string = raw;
       if (res.status === 200) {
         entry.responseDigest = keyedDigest(deps.digestSecret, responseText(parsed));
         await settleUsage(settle, usageOf(parsed), promptText.length, entry, model);
+        if (guardOutput && endpoint !== 'embeddings') {
+          const blocked = guardChoices(parsed, input, notes);
+          if (blocked !== undefined) {
+            outcome.blocked = true;
+            metrics.guardBlocks.inc({ guard: blocked.guard, stage: 'output' });
+          }
+          if (notes.length > 0) entry.guards = notes;
+          payload = JSON.stringify(parsed);
+        }
       } else await settle(0);
-      await finish(res.status);
-      reply.code(res.status).type('application/json').send(raw);
+      await finish(res.status, outcome.blocked ? { blocked: true } : {});
+      reply.code(res.status).type('application/json').send(payload);
     } catch (err) {
       await settle(0).catch(() => undefined);
       const f = UpstreamFailure.from(err);
@@ -223,12 +266,41 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     }
   }
 
-  /** Streams upstream SSE to the client as it arrives; ends with an error event if the upstream stops midway. */
-  async function pipeStream(reply: FastifyReply, body: NodeJS.ReadableStream, entry: Record<string, unknown>): Promise<Usage | undefined> {
+  /**
+   * Applies the output guards to every choice of a non-streamed response in place: a block empties the choice and
+   * sets `finish_reason: "content_filter"` (the guard is named in `palisade_guardrail`); a redaction replaces only
+   * the matched text; placeholders of redacted input are restored when configured. Returns the first block.
+   */
+  function guardChoices(parsed: unknown, input: InputResult, notes: GuardNote[]): { guard: string; rule: string } | undefined {
+    const choices = (parsed as { choices?: unknown } | null)?.choices;
+    if (!Array.isArray(choices)) return undefined;
+    let first: { guard: string; rule: string } | undefined;
+    for (const c of choices as { message?: { content?: unknown }; text?: unknown; finish_reason?: unknown }[]) {
+      const holder: Record<string, unknown> | undefined = typeof c?.message?.content === 'string' ? c.message : typeof c?.text === 'string' ? (c as Record<string, unknown>) : undefined;
+      if (holder === undefined) continue;
+      const key = holder === c ? 'text' : 'content';
+      const r = guardOutputText(holder[key] as string, guards, input, notes);
+      holder[key] = r.text;
+      if (r.blocked !== undefined) {
+        c.finish_reason = 'content_filter';
+        first ??= { guard: r.blocked.guard, rule: r.blocked.rule };
+      }
+    }
+    if (first !== undefined) (parsed as Record<string, unknown>).palisade_guardrail = { ...first, stage: 'output' };
+    return first;
+  }
+
+  /**
+   * Streams upstream SSE to the client as it arrives; ends with an error event if the upstream stops midway. With
+   * output guards, each choice's text goes through a StreamGuard: only a tail that could still begin a match is held
+   * back, and a block ends the stream with a `guardrail_blocked` error event and `[DONE]`.
+   */
+  async function pipeStream(reply: FastifyReply, body: NodeJS.ReadableStream, entry: Record<string, unknown>, guarding?: { input: InputResult; notes: GuardNote[] }): Promise<Usage | undefined> {
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const sse = new SseSplitter();
+    const streams = new Map<number, StreamGuard>();
     let usage: Usage | undefined;
     let text = '';
     let done = false;
@@ -250,21 +322,67 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
           }
           text += deltaText(parsed);
           usage = usageOf(parsed) ?? usage;
-          pending += `data: ${data}\n\n`;
+          if (guarding === undefined) {
+            pending += `data: ${data}\n\n`;
+            continue;
+          }
+          const blocked = guardChunk(parsed, streams, guarding);
+          if (blocked !== undefined) {
+            out.write(pending);
+            metrics.guardBlocks.inc({ guard: blocked.guard, stage: 'output' });
+            (body as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+            throw new GuardrailStop(blocked.guard, blocked.rule);
+          }
+          pending += `data: ${JSON.stringify(parsed)}\n\n`;
         }
         if (pending !== '' && !out.write(pending)) await new Promise((r) => out.once('drain', r));
       }
       if (!done) throw new UpstreamFailure(502, 'upstream_error', 'the model server ended the stream before [DONE]');
+      // Text still held back for choices that never sent a finish_reason: scanned once more, then sent.
+      for (const [index, sg] of streams) {
+        const r = sg.end();
+        if (r.blocked !== undefined) throw new GuardrailStop(r.blocked.guard, r.blocked.rule);
+        if (r.emit !== '') out.write(`data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index, delta: { content: r.emit }, finish_reason: null }] })}\n\n`);
+      }
     } catch (err) {
-      const f = UpstreamFailure.from(err);
-      entry.error = f.code;
-      out.write(`data: ${JSON.stringify(errorBody('upstream_error', f.code, f.message))}\n\n`);
+      if (err instanceof GuardrailStop) {
+        entry.error = 'guardrail_blocked';
+        out.write(`data: ${JSON.stringify(errorBody('invalid_request_error', 'guardrail_blocked', `the response was blocked by the ${err.guard} guard (rule ${err.rule})`))}\n\n`);
+      } else {
+        const f = UpstreamFailure.from(err);
+        entry.error = f.code;
+        out.write(`data: ${JSON.stringify(errorBody('upstream_error', f.code, f.message))}\n\n`);
+      }
     } finally {
       entry.responseDigest = keyedDigest(deps.digestSecret, text);
       out.end('data: [DONE]\n\n');
     }
-    if (entry.error !== undefined) throw new UpstreamFailure(502, entry.error as UpstreamFailure['code'], 'stream failed');
+    if (entry.error !== undefined && entry.error !== 'guardrail_blocked') throw new UpstreamFailure(502, entry.error as UpstreamFailure['code'], 'stream failed');
     return usage;
+  }
+
+  /** Runs one stream event's text deltas through each choice's StreamGuard, rewriting them in place. */
+  function guardChunk(parsed: unknown, streams: Map<number, StreamGuard>, guarding: { input: InputResult; notes: GuardNote[] }): { guard: string; rule: string } | undefined {
+    const choices = (parsed as { choices?: unknown } | null)?.choices;
+    if (!Array.isArray(choices)) return undefined;
+    for (const c of choices as { index?: unknown; delta?: { content?: unknown }; text?: unknown; finish_reason?: unknown }[]) {
+      const index = typeof c?.index === 'number' ? c.index : 0;
+      let sg = streams.get(index);
+      if (sg === undefined) streams.set(index, (sg = new StreamGuard(guards, guarding.input, guarding.notes)));
+      const chat = c?.delta !== undefined && c.delta !== null;
+      const delta = chat ? (typeof c.delta!.content === 'string' ? c.delta!.content : '') : typeof c?.text === 'string' ? c.text : '';
+      const a = sg.push(delta);
+      if (a.blocked !== undefined) return a.blocked;
+      let emit = a.emit;
+      if (c?.finish_reason !== null && c?.finish_reason !== undefined) {
+        const b = sg.end();
+        if (b.blocked !== undefined) return b.blocked;
+        emit += b.emit;
+      }
+      if (chat && (typeof c.delta!.content === 'string' || emit !== '')) c.delta!.content = emit;
+      else if (!chat && typeof c?.text === 'string') (c as Record<string, unknown>).text = emit;
+    }
+    return undefined;
   }
 
   async function settleUsage(settle: Settle, usage: Usage | undefined, promptChars: number, entry: Record<string, unknown>, model: string): Promise<void> {

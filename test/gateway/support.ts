@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { AuditLog, logKey } from '../../src/audit/index.js';
 import { ConfigSchema, type Config } from '../../src/core/config-schema.js';
-import { ApiKeyIndex, buildGateway, createApiKey, MemoryLimiter, startDemoUpstream, type DemoUpstream, type Limiter, type NewApiKey } from '../../src/gateway/index.js';
+import { ApiKeyIndex, buildGateway, createApiKey, MemoryLimiter, startDemoUpstream, type DemoUpstream, type GatewayGuards, type Limiter, type NewApiKey } from '../../src/gateway/index.js';
 import type { Store } from '../../src/store/index.js';
 import { openTestSqlite } from '../support/stores.js';
 
@@ -23,7 +23,7 @@ export interface Harness {
  */
 export async function startGateway(
   configure: (u: { upstream: string; canary: string }) => Record<string, unknown> = (u) => ({ models: { chat: { upstream: u.upstream } } }),
-  opts: { store?: Store; limiter?: Limiter; secrets?: Record<string, string>; keyRefreshMs?: number } = {},
+  opts: { store?: Store; limiter?: Limiter; secrets?: Record<string, string>; keyRefreshMs?: number; guards?: GatewayGuards } = {},
 ): Promise<Harness> {
   const upstream = await startDemoUpstream({ faults: true, name: 'primary' });
   const canary = await startDemoUpstream({ faults: true, name: 'canary' });
@@ -33,7 +33,7 @@ export async function startGateway(
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const log = new AuditLog(store, logKey(privateKey, publicKey));
   const keys = new ApiKeyIndex(store);
-  const gw = await buildGateway({ config, store, log, keys, limiter: opts.limiter ?? new MemoryLimiter(), digestSecret: randomBytes(32), secretEnv: (n) => opts.secrets?.[n], keyRefreshMs: opts.keyRefreshMs ?? 50 });
+  const gw = await buildGateway({ config, store, log, keys, limiter: opts.limiter ?? new MemoryLimiter(), digestSecret: randomBytes(32), secretEnv: (n) => opts.secrets?.[n], keyRefreshMs: opts.keyRefreshMs ?? 50, ...(opts.guards === undefined ? {} : { guards: opts.guards }) });
   await gw.app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(gw.app.server.address() as AddressInfo).port}`;
   return {
