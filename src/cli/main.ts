@@ -3,6 +3,7 @@ import { BaseError } from '../core/errors.js';
 import { registerAudit } from './commands/audit.js';
 import { runInit } from './commands/init.js';
 import { runScan, type ScanFlags } from './commands/scan.js';
+import { registerSign } from './commands/sign.js';
 import { readEnv, type Env } from './env.js';
 import { processIo, type Io } from './io.js';
 import { VERSION } from './version.js';
@@ -47,6 +48,9 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
     });
 
   registerAudit(program, io, env, (c) => {
+    code = c;
+  });
+  registerSign(program, io, env, (c) => {
     code = c;
   });
 

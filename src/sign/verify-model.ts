@@ -1,6 +1,6 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { basename } from 'node:path';
-import { diffResources, isClean, serializeModel, type ManifestDiff, type SerializeOptions } from '../hashing/index.js';
+import { diffResources, HashingError, isClean, serializeModel, type HashingErrorCode, type ManifestDiff, type SerializeOptions } from '../hashing/index.js';
 import { parseBundle, type Method, type ParsedBundle } from './bundle.js';
 import { verifyChain } from './certificate.js';
 import { IN_TOTO_PAYLOAD_TYPE, verifyPae } from './dsse.js';
@@ -20,6 +20,8 @@ export interface VerifyOptions extends Pick<SerializeOptions, 'threads' | 'onLis
   /** Further paths to leave out, on top of those the signature records. */
   ignorePaths?: readonly string[];
 }
+
+const TAMPER_CODES = new Set<HashingErrorCode>(['HASHING_SYMLINK_REFUSED', 'HASHING_FILE_UNSUPPORTED', 'HASHING_NAME_INVALID']);
 
 export type VerifyStatus = 'verified' | 'failed' | 'incomplete';
 
@@ -71,7 +73,14 @@ export async function verifyModel(target: string, bundleText: Buffer | string, o
   if (st.manifest.rootDigest !== undefined) report.rootDigest = st.manifest.rootDigest;
   report.checked.push(st.manifest.rootDigest === undefined ? 'statement: v0.1 per-file digests' : 'statement: conforms to the OMS schema; subject digest is the root of its resources');
 
-  const local = await serializeLocal(target, st.manifest, options);
+  let local;
+  try {
+    local = await serializeLocal(target, st.manifest, options);
+  } catch (err) {
+    // What the signer's listing rules refuse (a new symbolic link, a pipe, a non-UTF-8 name) is a changed model.
+    if (err instanceof HashingError && TAMPER_CODES.has(err.code)) return failed(`the model does not match its signature: ${err.message}`);
+    throw err;
+  }
   report.files = local.files;
   report.bytes = local.bytes;
   report.diff = local.diff;
