@@ -4,6 +4,7 @@ import { registerAudit } from './commands/audit.js';
 import { runInit } from './commands/init.js';
 import { runScan, type ScanFlags } from './commands/scan.js';
 import { registerSign } from './commands/sign.js';
+import { registerData } from './commands/data.js';
 import { readEnv, type Env } from './env.js';
 import { processIo, type Io } from './io.js';
 import { VERSION } from './version.js';
@@ -51,6 +52,9 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
     code = c;
   });
   registerSign(program, io, env, (c) => {
+    code = c;
+  });
+  registerData(program, io, env, (c) => {
     code = c;
   });
 

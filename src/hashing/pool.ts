@@ -99,6 +99,7 @@ export async function hashAll(tasks: readonly HashTask[], threads: number, onByt
         workers.push(w);
         w.on('error', (err) => fail(new HashingError('HASHING_READ_FAILED', `a hashing thread failed: ${err.message}`, { cause: err })));
         w.on('message', (r: Reply) => {
+          if (failed) return;
           if (r.progress !== undefined && r.progress > 0) onBytes?.(r.progress);
           if (r.error !== undefined) return fail(new HashingError('HASHING_READ_FAILED', `cannot read ${tasks[r.id]!.path}: ${r.error}`));
           if (r.changed === true) return fail(new HashingError('HASHING_FILE_CHANGED', `${tasks[r.id]!.path} became shorter while it was being hashed: hash it again once nothing writes to it`));
@@ -107,6 +108,9 @@ export async function hashAll(tasks: readonly HashTask[], threads: number, onByt
           if (++done === tasks.length) resolve();
           else feed(w);
         });
+        // Two tasks queued per thread: the next one is already there when a small file finishes, so threads do not
+        // idle for a message round trip between files.
+        feed(w);
         feed(w);
       }
     });
