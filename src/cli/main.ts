@@ -5,6 +5,7 @@ import { runInit } from './commands/init.js';
 import { runScan, type ScanFlags } from './commands/scan.js';
 import { registerSign } from './commands/sign.js';
 import { registerData } from './commands/data.js';
+import { registerAttest } from './commands/attest.js';
 import { readEnv, type Env } from './env.js';
 import { processIo, type Io } from './io.js';
 import { VERSION } from './version.js';
@@ -55,6 +56,9 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
     code = c;
   });
   registerData(program, io, env, (c) => {
+    code = c;
+  });
+  registerAttest(program, io, env, (c) => {
     code = c;
   });
 

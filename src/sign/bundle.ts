@@ -1,4 +1,5 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import { IN_TOTO_PAYLOAD_TYPE, signPae } from './dsse.js';
 import { SignError } from './errors.js';
 import { schemaProblem } from './schema-check.js';
 
@@ -107,4 +108,10 @@ export function buildBundle(payloadType: string, payload: Buffer, signature: Buf
     verificationMaterial: 'hint' in material ? { publicKey: { hint: material.hint }, tlogEntries: [] } : { x509CertificateChain: { certificates: material.chain.map((c) => ({ rawBytes: c.raw.toString('base64') })) }, tlogEntries: [] },
     dsseEnvelope: { payload: payload.toString('base64'), payloadType, signatures: [{ sig: signature.toString('base64'), keyid: '' }] },
   };
+}
+
+/** Signs an in-toto statement (pretty JSON, as the reference writes it) into a v0.3 bundle. */
+export function signStatement(statement: object, privateKey: KeyObject, material: { hint: string } | { chain: X509Certificate[] }): object {
+  const payload = Buffer.from(JSON.stringify(statement, null, 2));
+  return buildBundle(IN_TOTO_PAYLOAD_TYPE, payload, signPae(IN_TOTO_PAYLOAD_TYPE, payload, privateKey), material);
 }

@@ -1,7 +1,6 @@
 import { createPublicKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { modelName, serializeModel, type Serialized, type SerializeOptions } from '../hashing/index.js';
-import { buildBundle } from './bundle.js';
-import { IN_TOTO_PAYLOAD_TYPE, signPae } from './dsse.js';
+import { signStatement } from './bundle.js';
 import { SignError } from './errors.js';
 import { keyHint, sameKey } from './keys.js';
 import { schemaProblem } from './schema-check.js';
@@ -37,8 +36,6 @@ export async function signModel(target: string, options: SignOptions): Promise<S
   // Our own output must conform: a statement the schema rejects would be refused by strict verifiers.
   const problem = schemaProblem('statement', statement);
   if (problem !== undefined) throw new Error(`internal: built a statement that does not conform to the OMS schema: ${problem}`);
-  const payload = Buffer.from(JSON.stringify(statement, null, 2));
-  const sig = signPae(IN_TOTO_PAYLOAD_TYPE, payload, options.privateKey);
-  const bundle = buildBundle(IN_TOTO_PAYLOAD_TYPE, payload, sig, leaf === undefined ? { hint: keyHint(pub) } : { chain: [...options.certificates!] });
+  const bundle = signStatement(statement, options.privateKey, leaf === undefined ? { hint: keyHint(pub) } : { chain: [...options.certificates!] });
   return { bundle, serialized, statement };
 }
