@@ -6,6 +6,7 @@ import { verifyChain } from './certificate.js';
 import { IN_TOTO_PAYLOAD_TYPE, verifyPae } from './dsse.js';
 import { SignError } from './errors.js';
 import { keyHint, publicKeyFrom, sameKey } from './keys.js';
+import { verifyKeyless, type KeylessPolicy } from './keyless.js';
 import { LEGACY_PREDICATE, readStatement, type SignedManifest } from './statement.js';
 
 export interface VerifyOptions extends Pick<SerializeOptions, 'threads' | 'onListed' | 'onBytes'> {
@@ -19,6 +20,8 @@ export interface VerifyOptions extends Pick<SerializeOptions, 'threads' | 'onLis
   signaturePath?: string;
   /** Further paths to leave out, on top of those the signature records. */
   ignorePaths?: readonly string[];
+  /** Keyless (Sigstore) bundles: the trust root and the signer to require; without it they are checked partly. */
+  keyless?: KeylessPolicy;
 }
 
 const TAMPER_CODES = new Set<HashingErrorCode>(['HASHING_SYMLINK_REFUSED', 'HASHING_FILE_UNSUPPORTED', 'HASHING_NAME_INVALID']);
@@ -59,6 +62,12 @@ export async function verifyModel(target: string, bundleText: Buffer | string, o
 
   const signer = signingKey(b, options, report);
   if (typeof signer === 'string') return failed(signer);
+  if (b.method === 'sigstore' && options.keyless !== undefined) {
+    const problem = await verifyKeyless(b.json, options.keyless);
+    if (problem !== undefined) return failed(problem);
+    report.unchecked = [];
+    report.checked.push(`sigstore: certificate chains to the trust root's Fulcio CA, transparency-log entries and timestamps verify, signer is ${options.keyless.identity} (issuer ${options.keyless.issuer})`);
+  }
   let legacy = false;
   if (!verifyPae(b.payloadType, b.payload, b.signature, signer)) {
     legacy = verifyPae(b.payloadType, b.payload, b.signature, signer, true);

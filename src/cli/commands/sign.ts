@@ -4,7 +4,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CoreError } from '../../core/errors.js';
 import type { HashType } from '../../hashing/index.js';
-import { certificatesFromPem, curveName, keyHint, NAMED_CURVES, privateKeyFrom, publicKeyFrom, signModel, spkiPem, verifyModel, type Curve, type VerifyReport } from '../../sign/index.js';
+import { certificatesFromPem, curveName, keyHint, NAMED_CURVES, privateKeyFrom, publicKeyFrom, SignError, signModel, spkiPem, verifyModel, type Curve, type KeylessPolicy, type VerifyReport } from '../../sign/index.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
 import { byteProgress } from '../progress.js';
@@ -36,6 +36,9 @@ export interface VerifyFlags extends Common {
   certificateChain?: string[];
   ignore: string[];
   at?: string;
+  trustRoot?: string;
+  identity?: string;
+  issuer?: string;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -111,6 +114,9 @@ export function registerSign(program: Command, io: Io, env: Env, setCode: (c: nu
     .option('--key <file>', 'key method: the signer\'s PEM public key')
     .option('--certificate-chain <files...>', 'certificate method: PEM certificates you trust (root or intermediate)')
     .option('--ignore <path>', 'also leave this path out (on top of those the signature records); repeatable', collect, [])
+    .option('--trust-root <file>', 'keyless (Sigstore) signatures: a trusted_root.json; with --identity and --issuer, verifies fully offline')
+    .option('--identity <id>', 'keyless: the signer identity the certificate must name (e-mail or URI, exact)')
+    .option('--issuer <url>', 'keyless: the OIDC issuer the certificate must name (exact)')
     .option('--at <time>', 'certificate method: check the chain at this time (RFC 3339, or now); default: the signing certificate\'s notBefore, as the reference does')
     .option('--threads <n>', 'hashing threads (default: one per core)')
     .option('--json', 'print the report as JSON')
@@ -192,6 +198,19 @@ async function runVerify(model: string, f: VerifyFlags, io: Io, env: Env): Promi
     at = f.at === 'now' ? new Date() : new Date(f.at);
     if (Number.isNaN(at.getTime())) throw new CoreError('CORE_USAGE', `--at must be an RFC 3339 time or 'now', not '${f.at}'`);
   }
+  const keylessFlags = [f.trustRoot, f.identity, f.issuer].filter((x) => x !== undefined).length;
+  if (keylessFlags !== 0 && keylessFlags !== 3) throw new CoreError('CORE_USAGE', '--trust-root, --identity and --issuer go together: a trust root without a required signer would accept anyone Sigstore certified');
+  let keyless: KeylessPolicy | undefined;
+  if (f.trustRoot !== undefined) {
+    let trustedRoot: unknown;
+    try {
+      trustedRoot = JSON.parse(readInput(io, f.trustRoot, 'trust root').toString('utf8'));
+    } catch (err) {
+      if (err instanceof CoreError) throw err;
+      throw new SignError('SIGN_TRUST_ROOT_INVALID', `trust root ${f.trustRoot} is not JSON: ${(err as Error).message}`);
+    }
+    keyless = { trustedRoot, identity: f.identity!, issuer: f.issuer! };
+  }
   const publicKey: KeyObject | undefined = f.key === undefined ? undefined : publicKeyFrom(readInput(io, f.key, 'key'), f.key);
   const trustAnchors = f.certificateChain?.flatMap((c) => certificatesFromPem(readInput(io, c, 'certificate chain').toString('utf8'), c));
   const target = resolve(io.cwd, model);
@@ -204,6 +223,7 @@ async function runVerify(model: string, f: VerifyFlags, io: Io, env: Env): Promi
       ...(publicKey === undefined ? {} : { publicKey }),
       ...(trustAnchors === undefined ? {} : { trustAnchors }),
       ...(at === undefined ? {} : { at }),
+      ...(keyless === undefined ? {} : { keyless }),
       signaturePath: sigPath,
       ignorePaths: f.ignore,
       ...(threads === undefined ? {} : { threads }),
