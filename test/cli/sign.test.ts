@@ -154,11 +154,11 @@ describe('palisade sign / verify', () => {
 
   it('verifies the reference goldens from the command line', async () => {
     const keys = join(GOLD, 'keys', 'certificate');
-    const k = await run(['verify', 'v1.1.0-elliptic-key', '--signature', 'v1.1.0-elliptic-key/model.sig', '--key', join(keys, 'signing-key-pub.pem')], { cwd: GOLD });
+    const k = await run(['verify', 'v1.1.0-elliptic-key', '--signature', 'v1.1.0-elliptic-key/model.sig', '--key', join(keys, 'signing-key-pub.pem'), '--no-record'], { cwd: GOLD });
     expect(k.code, k.stdout).toBe(0);
     const c = await run(['verify', 'v1.0.1-certificate', '--signature', 'v1.0.1-certificate/model.sig', '--ignore', 'ignore-me', '--certificate-chain', join(keys, 'ca-cert.pem'), '--no-record'], { cwd: GOLD });
     expect(c.code, c.stdout).toBe(0);
-    const s = await run(['verify', 'v1.1.0-sigstore', '--signature', 'v1.1.0-sigstore/model.sig'], { cwd: GOLD });
+    const s = await run(['verify', 'v1.1.0-sigstore', '--signature', 'v1.1.0-sigstore/model.sig', '--no-record'], { cwd: GOLD });
     expect(s.code).toBe(1);
     expect(s.stdout).toMatch(/NOT FULLY VERIFIED[\s\S]*not checked: that the certificate was issued by Sigstore/);
   });
