@@ -175,10 +175,12 @@ async function main(): Promise<void> {
   const loadStart = cond();
   console.error(`cores ${cores}, load ${loadStart}`);
 
-  const one = await runChild({ kind: 'sha1', bytes: 2 * GB * scale - ((2 * GB * scale) % (64 << 20)) || 64 << 20, repeats: REPEATS });
-  const single = gbps(one.bytes, spread(one.ms).median);
+  // Best of 5, not the median: on a shared machine other jobs only ever slow a run down, so the fastest run is the
+  // closest to the CPU's real single-core speed, and the target is stricter for it.
+  const one = await runChild({ kind: 'sha1', bytes: 2 * GB * scale - ((2 * GB * scale) % (64 << 20)) || 64 << 20, repeats: 5 });
+  const single = gbps(one.bytes, spread(one.ms).min);
   const all = await runChild({ kind: 'shaN', threads: cores, bytes: Math.max(64 << 20, Math.floor((2 * GB * scale) / (64 << 20)) * (64 << 20)), repeats: REPEATS });
-  const together = gbps(all.bytes, spread(all.ms).median);
+  const together = gbps(all.bytes, spread(all.ms).min);
   const ideal = cores * single;
   console.error(`single-core SHA-256 ${single.toFixed(2)} GB/s; ${cores} threads at once ${together.toFixed(2)} GB/s`);
 
@@ -237,8 +239,8 @@ async function main(): Promise<void> {
     '',
     `Load average (1/5/15 min) at start ${loadStart}, at end ${loadEnd}. The machine is shared with other jobs.`,
     '',
-    `- single-core SHA-256 (node:crypto, in memory, 64 MiB updates): **${single.toFixed(2)} GB/s** (median of ${REPEATS})`,
-    `- ${cores} threads hashing in memory at once: **${together.toFixed(2)} GB/s** (= ${(together / single).toFixed(2)} cores' worth were free)`,
+    `- single-core SHA-256 (node:crypto, in memory, 64 MiB updates): **${single.toFixed(2)} GB/s** (best of 5; median ${gbps(one.bytes, spread(one.ms).median).toFixed(2)})`,
+    `- ${cores} threads hashing in memory at once: **${together.toFixed(2)} GB/s** (best of ${REPEATS}; = ${(together / single).toFixed(2)} cores' worth were free)`,
     `- target: cores × single-core = ${ideal.toFixed(2)} GB/s; 70% of it = ${(0.7 * ideal).toFixed(2)} GB/s`,
     '',
     ...table,

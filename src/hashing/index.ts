@@ -5,6 +5,7 @@ export { canonicalIgnore, DEFAULT_IGNORES, listModel, modelName, type ListedFile
 export { hashAll, CHUNK_BYTES, type HashResult, type HashTask } from './pool.js';
 export {
   DEFAULT_SHARD_SIZE,
+  MAX_SHARDS,
   HASH_TYPES,
   rootDigest,
   serializeModel,

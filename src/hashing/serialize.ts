@@ -14,6 +14,12 @@ export type Method = 'files' | 'shards';
 /** OMS default shard size: 10^9 bytes (not GiB), as the reference uses. */
 export const DEFAULT_SHARD_SIZE = 1_000_000_000;
 
+/**
+ * Most shards one serialization makes (OMS statements are read with the same bound): a signature with a tiny
+ * shard size must not make the verifier allocate billions of tasks.
+ */
+export const MAX_SHARDS = 1_000_000;
+
 /** Below this many bytes in all, hashing stays in this thread: starting threads would cost more than it saves. */
 const IN_THREAD_BYTES = 8 << 20;
 
@@ -77,6 +83,10 @@ export async function serializeModel(target: string, options: SerializeOptions =
   const listing = await listModel(target, options);
   const algorithm = HASH_TYPES[hashType];
 
+  if (method === 'shards') {
+    const shards = listing.files.reduce((n, f) => n + Math.ceil(f.size / shardSize), 0);
+    if (shards > MAX_SHARDS) throw new HashingError('HASHING_OPTION_INVALID', `a shard size of ${shardSize} bytes cuts this model into ${shards} shards, more than the ${MAX_SHARDS} allowed: use larger shards`);
+  }
   const spans: { path: string; start?: number; end?: number; task: HashTask }[] = [];
   for (const f of listing.files) {
     if (method === 'files') spans.push({ path: f.name, task: { path: f.path, start: 0, end: f.size, whole: true, algorithm } });

@@ -72,6 +72,9 @@ describe('serializeModel against the reference implementation', () => {
     expect(b.resources[0]!.algorithm).toBe('blake2b');
     await expect(serializeModel(root, { hashType: 'md5' as 'sha256' })).rejects.toMatchObject({ code: 'HASHING_OPTION_INVALID' });
     await expect(serializeModel(root, { method: 'shards', shardSize: 0 })).rejects.toMatchObject({ code: 'HASHING_OPTION_INVALID' });
+    const big = tempDir();
+    writeFileSync(join(big, 'w'), Buffer.alloc(2_000_001));
+    await expect(serializeModel(big, { method: 'shards', shardSize: 2 })).rejects.toThrow(/more than the 1000000 allowed/);
   });
 });
 
