@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { certificatesFromPem, publicKeyFrom, verifyModel, type VerifyReport } from '../../src/sign/index.js';
+import { buildBundle, certificatesFromPem, IN_TOTO_PAYLOAD_TYPE, keyHint, publicKeyFrom, signPae, verifyModel, type VerifyReport } from '../../src/sign/index.js';
+import { buildReferenceModel } from '../support/reference-models.js';
+import { tempDir } from '../support/tmp.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'sign');
 const GOLD = join(FIX, 'goldens');
@@ -79,4 +82,25 @@ describe('OMS specification test vectors', () => {
     expect(r.status).toBe('failed');
     expect(r.reason).toMatch(/signature does not verify/);
   });
+});
+
+describe("the reference's own statements, signed and verified end to end", () => {
+  const { privateKey, publicKey: pub } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  for (const [fixture, payload] of [
+    ['sample_model_folder', 'sample_model_folder_small_shards'],
+    ['deep_model_folder', 'deep_model_folder_shard'],
+    ['sample_model_file', 'sample_model_file_small_shards'],
+    ['symlink_model_folder', 'symlink_model_folder'],
+  ] as const) {
+    it(`${payload}: sha256-sharded-N labels and float shard sizes verify against the rebuilt model`, async () => {
+      const text = readFileSync(join(FIX, 'reference', 'payload', `${payload}.json`));
+      const bundle = buildBundle(IN_TOTO_PAYLOAD_TYPE, text, signPae(IN_TOTO_PAYLOAD_TYPE, text, privateKey), { hint: keyHint(pub) });
+      const model = buildReferenceModel(fixture, tempDir());
+      const r = await verifyModel(model, JSON.stringify(bundle), { publicKey: pub });
+      expect(r.reason).toBeUndefined();
+      expect(r.status).toBe('verified');
+      writeFileSync(join(model, fixture === 'sample_model_file' ? '' : 'extra'), 'x');
+      expect((await verifyModel(model, JSON.stringify(bundle), { publicKey: pub })).status).toBe('failed');
+    });
+  }
 });
