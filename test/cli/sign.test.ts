@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,6 +33,9 @@ describe('palisade keygen', () => {
     expect(readFileSync(join(d, 'k.pub'), 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
     expect((await run(['keygen', '--out', 'k'], { cwd: d })).code).toBe(2);
     expect((await run(['keygen', '--out', 'x', '--curve', 'ed25519'], { cwd: d })).stderr).toMatch(/--curve must be/);
+    const nowhere = await run(['keygen', '--out', 'missing/dir/k'], { cwd: d });
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/cannot write private key/);
   });
 });
 
@@ -139,6 +142,11 @@ describe('palisade sign / verify', () => {
     const d = model();
     await keygen(d);
     writeFileSync(join(d, 'k1.pem'), generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    chmodSync(join(d, 'k'), 0o644);
+    const loose = await run(['sign', 'model', '--key', 'k', '--signature', 'nowhere/model.sig'], { cwd: d });
+    expect(loose.stderr).toMatch(/private key k can be read by other users/);
+    expect(loose.stderr).toMatch(/cannot write signature/);
+    expect(loose.code).toBe(2);
     const bad = await run(['sign', 'model', '--key', 'k1.pem'], { cwd: d });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/secp256k1 cannot make OMS signatures/);

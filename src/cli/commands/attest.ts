@@ -1,15 +1,14 @@
 import { createPublicKey } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CoreError } from '../../core/errors.js';
 import { parseManifest } from '../../data/index.js';
 import { modelName, serializeModel } from '../../hashing/index.js';
-import { gitHead, keyHint, privateKeyFrom, provenanceStatement, publicKeyFrom, signStatement, verifyAttestation, type ResourceDescriptor, type TrainingRun } from '../../sign/index.js';
+import { gitHead, keyHint, provenanceStatement, publicKeyFrom, signStatement, verifyAttestation, type ResourceDescriptor, type TrainingRun } from '../../sign/index.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
 import { recordIfHome } from '../record.js';
-import { readInput, shown } from './sign.js';
+import { readInput, readPrivateKey, shown, writeOutput } from './sign.js';
 
 interface Common {
   json?: boolean;
@@ -58,7 +57,7 @@ export function registerAttest(program: Command, io: Io, env: Env, setCode: (c: 
     .option('--no-record', 'do not record in the audit log (recorded when a home exists)')
     .option('--config <file>', 'config file (for the audit log)')
     .action(async (f: Common & { model: string; dataset: string[]; code?: string; codeUri?: string; baseModel?: string; param: string[]; ignore: string[]; builderId?: string; key: string; out: string }) => {
-      const privateKey = privateKeyFrom(readInput(io, f.key, 'key'), f.key);
+      const privateKey = readPrivateKey(io, f.key);
       const params = parameters(f.param);
       const model = resolve(io.cwd, f.model);
       const out = resolve(io.cwd, f.out);
@@ -85,7 +84,7 @@ export function registerAttest(program: Command, io: Io, env: Env, setCode: (c: 
         ...(f.builderId === undefined ? {} : { builderId: f.builderId }),
       };
       const statement = provenanceStatement(run);
-      writeFileSync(out, JSON.stringify(signStatement(statement, privateKey, { hint: keyHint(createPublicKey(privateKey)) }), null, 2) + '\n');
+      writeOutput(out, JSON.stringify(signStatement(statement, privateKey, { hint: keyHint(createPublicKey(privateKey)) }), null, 2) + '\n', 'attestation');
       const shownModel = shown(io.cwd, model);
       io.stdout(f.json === true ? JSON.stringify({ attestation: shown(io.cwd, out), statement }, null, 2) + '\n' : `attested ${shownModel} (root digest ${m.rootDigest}) from ${datasets.length} datasets${code === undefined ? '' : ' and code'}\nwrote ${shown(io.cwd, out)}\n`);
       await recordIfHome(io, env, f, [model], (actor) => [{ type: 'attest.created', actor, subject: `path:${shownModel}`, data: { rootDigest: m.rootDigest, datasets: datasets.map((d) => d.rootDigest), ...(code?.gitCommit === undefined ? {} : { gitCommit: code.gitCommit }), attestation: shown(io.cwd, out) } }]);

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatManifest, parseManifest, snapshotDataset, verifyDataset } from '../../data/index.js';
@@ -6,7 +5,7 @@ import type { Env } from '../env.js';
 import type { Io } from '../io.js';
 import { byteProgress } from '../progress.js';
 import { recordIfHome } from '../record.js';
-import { readInput, shown, threadsFlag } from './sign.js';
+import { readInput, shown, threadsFlag, writeOutput } from './sign.js';
 
 interface DataFlags {
   json?: boolean;
@@ -46,7 +45,7 @@ export function registerData(program: Command, io: Io, env: Env, setCode: (c: nu
       } finally {
         bar.stop();
       }
-      writeFileSync(out, formatManifest(snap.manifest));
+      writeOutput(out, formatManifest(snap.manifest), 'manifest');
       for (const w of snap.warnings) io.stderr(`palisade: warning: ${w}\n`);
       const m = snap.manifest;
       const summary = { dataset: shown(io.cwd, target), manifest: shown(io.cwd, out), rootDigest: m.rootDigest, files: m.files, bytes: m.bytes, ...(m.rows === undefined ? {} : { rows: m.rows }), warnings: snap.warnings };

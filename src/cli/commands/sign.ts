@@ -1,5 +1,5 @@
 import { generateKeyPairSync, type KeyObject, type X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CoreError } from '../../core/errors.js';
@@ -52,6 +52,22 @@ export function readInput(io: Io, file: string, what: string): Buffer {
   }
 }
 
+/** Writes a file the user named, as a usage error (exit 2) when it cannot be written. */
+export function writeOutput(path: string, data: string, what: string, options: { mode?: number; flag?: string } = {}): void {
+  try {
+    writeFileSync(path, data, options);
+  } catch (err) {
+    throw new CoreError('CORE_USAGE', `cannot write ${what} ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Reads a private key, warning when other users can read the file (it is not refused: it may be a mounted secret). */
+export function readPrivateKey(io: Io, file: string): KeyObject {
+  const key = privateKeyFrom(readInput(io, file, 'key'), file);
+  if ((statSync(resolve(io.cwd, file)).mode & 0o077) !== 0) io.stderr(`palisade: warning: private key ${file} can be read by other users: chmod 600 it\n`);
+  return key;
+}
+
 /** A path as the user would type it: relative to the working directory when inside it. */
 export function shown(cwd: string, abs: string): string {
   const rel = relative(cwd, abs);
@@ -79,8 +95,8 @@ export function registerSign(program: Command, io: Io, env: Env, setCode: (c: nu
       const pub = `${priv}.pub`;
       for (const p of [priv, pub]) if (existsSync(p)) throw new CoreError('CORE_USAGE', `${p} exists: keys are never overwritten; choose another --out or remove it`);
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: NAMED_CURVES[f.curve as Curve] });
-      writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-      writeFileSync(pub, spkiPem(publicKey), { mode: 0o644, flag: 'wx' });
+      writeOutput(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 'private key', { mode: 0o600, flag: 'wx' });
+      writeOutput(pub, spkiPem(publicKey), 'public key', { mode: 0o644, flag: 'wx' });
       const out = { privateKey: shown(io.cwd, priv), publicKey: shown(io.cwd, pub), curve: f.curve, hint: keyHint(publicKey) };
       io.stdout(f.json === true ? JSON.stringify(out, null, 2) + '\n' : `wrote ${out.privateKey} (private, mode 0600) and ${out.publicKey}\nkey hint ${out.hint}\n`);
       setCode(0);
@@ -137,7 +153,7 @@ async function runSign(model: string, f: SignFlags, io: Io, env: Env): Promise<n
     if (!/^\d+$/.test(f.shardSize) || !Number.isSafeInteger(shardSize) || shardSize < 1) throw new CoreError('CORE_USAGE', `--shard-size must be a whole number of bytes above 0, not '${f.shardSize}'`);
   }
   const threads = threadsFlag(f.threads);
-  const privateKey = privateKeyFrom(readInput(io, f.key, 'key'), f.key);
+  const privateKey = readPrivateKey(io, f.key);
   let certificates: X509Certificate[] | undefined;
   if (f.method === 'certificate') {
     certificates = certificatesFromPem(readInput(io, f.certificate!, 'certificate').toString('utf8'), f.certificate!).slice(0, 1);
@@ -165,7 +181,7 @@ async function runSign(model: string, f: SignFlags, io: Io, env: Env): Promise<n
   } finally {
     bar.stop();
   }
-  writeFileSync(sigPath, JSON.stringify(signed.bundle, null, 2) + '\n');
+  writeOutput(sigPath, JSON.stringify(signed.bundle, null, 2) + '\n', 'signature');
   const s = signed.serialized;
   const seconds = (performance.now() - started) / 1000;
   const out = {
