@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { comparePaths, compareCodePoints, diffResources, HashingError, listModel, rootDigest, serializeModel, spanOf, type Resource } from '../../src/hashing/index.js';
+import { comparePaths, compareCodePoints, diffResources, hashAll, HashingError, listModel, rootDigest, serializeModel, spanOf, type Resource } from '../../src/hashing/index.js';
 import { buildReferenceModel, REFERENCE_MODELS } from '../support/reference-models.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -135,5 +136,17 @@ describe('ordering and manifest comparison', () => {
     expect(d).toEqual({ modified: ['b'], added: ['d'], removed: ['c'] });
     const s = diffResources([r('f:0:8', '00'), r('f:8:9', '01')], [r('f:0:8', '00')], true);
     expect(s.modified).toEqual(['f']);
+  });
+});
+
+describe('hashAll (worker threads)', () => {
+  it('reports unreadable files and files that got shorter, naming them', async () => {
+    const root = tempDir();
+    writeFileSync(join(root, 'f'), 'short');
+    await expect(hashAll([{ path: join(root, 'missing'), start: 0, end: 1, whole: true, algorithm: 'sha256' }], 2)).rejects.toMatchObject({ code: 'HASHING_READ_FAILED', message: expect.stringContaining('missing') });
+    await expect(hashAll([{ path: join(root, 'f'), start: 0, end: 100, algorithm: 'sha256' }, { path: join(root, 'f'), start: 0, end: 5, algorithm: 'sha256' }], 2)).rejects.toMatchObject({ code: 'HASHING_FILE_CHANGED' });
+    const ok = await hashAll([{ path: join(root, 'f'), start: 1, end: 4, algorithm: 'sha256' }], 4);
+    expect(ok[0]).toEqual({ digest: createHash('sha256').update('hor').digest('hex'), bytes: 3 });
+    expect(await hashAll([], 2)).toEqual([]);
   });
 });
