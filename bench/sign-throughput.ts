@@ -7,7 +7,8 @@
  * Inputs are generated into bench/out/sign/ (git-ignored), read once so they sit in the page cache, and deleted
  * after their cases (unless --keep). Every case runs in a fresh child process, so its peak RSS is its own.
  */
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { describeMachine } from './lib/machine.js';
 import { spread } from './lib/stats.js';
 
+const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'bench', 'out', 'sign');
 const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
@@ -106,23 +108,16 @@ out.maxRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
 console.log('RESULT ' + JSON.stringify(out));
 `;
 
-function runChild(task: Task): Promise<Result> {
+/** Runs one case in a fresh node process; a child that fails or prints no result fails the benchmark. */
+async function runChild(task: Task): Promise<Result> {
   const dist = existsSync(join(ROOT, 'dist', 'hashing', 'index.js'));
   const file = join(OUT, 'child.mjs');
   writeFileSync(file, CHILD);
   const nodeArgs = dist ? [file, join(ROOT, 'dist'), JSON.stringify(task)] : [...process.execArgv, file, join(ROOT, 'src'), JSON.stringify(task)];
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let so = '';
-    let se = '';
-    c.stdout.setEncoding('utf8').on('data', (d: string) => (so += d));
-    c.stderr.setEncoding('utf8').on('data', (d: string) => (se += d));
-    c.on('close', (code) => {
-      const line = so.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code !== 0 || line === undefined) reject(new Error(`case ${JSON.stringify(task)} failed (exit ${code}): ${se.slice(-2000)}`));
-      else resolve(JSON.parse(line.slice(7)) as Result);
-    });
-  });
+  const { stdout } = await execFileAsync(process.execPath, nodeArgs, { maxBuffer: 16 << 20 });
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (line === undefined) throw new Error(`case ${JSON.stringify(task)} printed no result`);
+  return JSON.parse(line.slice(7)) as Result;
 }
 
 // ---- inputs ---------------------------------------------------------------------------------------------------
