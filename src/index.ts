@@ -57,3 +57,9 @@ export {
   type DemoUpstream,
   type GatewayErrorCode,
 } from './gateway/index.js';
+export { serializeModel, listModel, rootDigest, diffResources, HashingError, DEFAULT_SHARD_SIZE } from './hashing/index.js';
+export type { HashingErrorCode, HashType, ListOptions, Listing, ManifestDiff, Resource, SerializationParams, Serialized, SerializeOptions } from './hashing/index.js';
+export { signModel, verifyModel, parseBundle, readStatement, verifyChain, verifyKeyless, provenanceStatement, verifyAttestation, signStatement, keyHint, SignError } from './sign/index.js';
+export type { SignErrorCode, SignOptions, Signed, VerifyOptions, VerifyReport, VerifyStatus, KeylessPolicy, TrainingRun, Provenance } from './sign/index.js';
+export { snapshotDataset, verifyDataset, formatManifest, parseManifest, DataError } from './data/index.js';
+export type { DataErrorCode, DatasetManifest, DataVerifyReport, ManifestEntry, Snapshot, SnapshotOptions } from './data/index.js';

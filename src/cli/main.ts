@@ -6,6 +6,9 @@ import { registerGuard } from './commands/guard.js';
 import { registerServe } from './commands/serve.js';
 import { runInit } from './commands/init.js';
 import { runScan, type ScanFlags } from './commands/scan.js';
+import { registerSign } from './commands/sign.js';
+import { registerData } from './commands/data.js';
+import { registerAttest } from './commands/attest.js';
 import { readEnv, type Env } from './env.js';
 import { processIo, type Io } from './io.js';
 import { VERSION } from './version.js';
@@ -63,6 +66,9 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
   registerApiKeys(program, io, env, setCode);
   registerGuard(program, io, env, setCode);
   registerServe(program, io, env, setCode, untilSignal);
+  registerSign(program, io, env, setCode);
+  registerData(program, io, env, setCode);
+  registerAttest(program, io, env, setCode);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
