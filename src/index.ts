@@ -26,6 +26,7 @@ export {
   canonicalJson,
   AuditError,
   keyedDigest,
+  searchEntries,
   keepRawText,
   purgeRawText,
   rawText,

@@ -68,6 +68,10 @@ export const ModelRouteSchema = z.strictObject({
   ...UpstreamFields,
   /** Per-request upstream timeout. */
   timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
+  /** Retries when the upstream cannot be reached or answers 5xx (before anything was sent to the client). */
+  retries: z.number().int().min(0).max(5).default(0),
+  /** Another model of this config to serve the request when this one's upstream fails after its retries. */
+  fallback: z.string().min(1).optional(),
   /** A second upstream that serves `weight` percent of API keys, rolled back automatically by `rollback`. */
   canary: z.strictObject({ ...UpstreamFields, weight: z.number().int().min(0).max(100), rollback: RollbackSchema }).optional(),
 });

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
  * `demo_reply` text when given (`{system}` in it repeats the system prompt, as a model tricked into leaking it would). With
  * `faults: true` a request's `demo_fault` field (the gateway forwards the body, never client headers) makes it
  * misbehave on demand: `500`, `timeout` (never answers),
- * `reset` (drops the connection), `badjson`, `cut` (a stream that stops midway) or `slow:<ms>`.
+ * `reset` (drops the connection), `badjson`, `cut` (a stream that stops midway), `slow:<ms>` or `flaky:<n>[:tag]`
+ * (the first n requests with that exact string fail with 500).
  */
 export interface DemoUpstream {
   url: string;
@@ -21,6 +22,7 @@ const REPLY = 'Hello from the Palisade demo model. Ask me anything.';
 
 export async function startDemoUpstream(opts: { port?: number; faults?: boolean; name?: string } = {}): Promise<DemoUpstream> {
   const seen: DemoUpstream['seen'] = [];
+  const flaky = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -39,6 +41,12 @@ export async function startDemoUpstream(opts: { port?: number; faults?: boolean;
     if (fault === 'timeout') return;
     if (fault === 'reset') return void req.socket.destroy();
     if (fault.startsWith('slow:')) await new Promise((r) => setTimeout(r, Number(fault.slice(5))));
+    // flaky:<n>: the first n requests carrying this very fault string fail with 500, later ones succeed.
+    if (fault.startsWith('flaky:')) {
+      const seenCount = (flaky.get(fault) ?? 0) + 1;
+      flaky.set(fault, seenCount);
+      if (seenCount <= Number(fault.slice(6).split(':')[0])) return void res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"flaky","type":"server_error"}}');
+    }
     if (fault === '500') return void res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"boom","type":"server_error"}}');
     if (fault === 'badjson') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices": [');
     const system = Array.isArray(body.messages) ? (body.messages as { role?: unknown; content?: unknown }[]).find((m) => m?.role === 'system')?.content : undefined;

@@ -4,6 +4,7 @@ import { keyedDigest, recordText } from '../audit/index.js';
 import type { Config } from '../core/config-schema.js';
 import type { Store } from '../store/index.js';
 import type { ApiKeyIndex, ApiKeyRecord } from './api-keys.js';
+import { GatewayError } from './errors.js';
 import type { LimitCheck, Limiter, Settle } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { deltaText, errorBody, reserveEstimate, requestTexts, responseText, usageOf, type Endpoint, type ErrorType, type Usage } from './openai.js';
@@ -33,6 +34,8 @@ export interface GatewayDeps {
 
 interface ModelRoute {
   name: string;
+  retries: number;
+  fallback?: string;
   primary: { upstream: Upstream; model?: string };
   canary?: { upstream: Upstream; model?: string; weight: number; window: CanaryWindow };
 }
@@ -62,7 +65,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     return v === undefined || v === '' ? undefined : `Bearer ${v}`;
   };
   for (const [name, m] of Object.entries(config.models)) {
-    const route: ModelRoute = { name, primary: { upstream: new Upstream(m.upstream, auth(m.apiKeyEnv), m.timeoutMs), ...(m.model === undefined ? {} : { model: m.model }) } };
+    if (m.fallback !== undefined && (m.fallback === name || config.models[m.fallback] === undefined)) {
+      throw new GatewayError('GATEWAY_CONFIG_INVALID', `models.${name}.fallback: '${m.fallback}' is not another model of this config`);
+    }
+    const route: ModelRoute = { name, retries: m.retries, ...(m.fallback === undefined ? {} : { fallback: m.fallback }), primary: { upstream: new Upstream(m.upstream, auth(m.apiKeyEnv), m.timeoutMs), ...(m.model === undefined ? {} : { model: m.model }) } };
     if (m.canary !== undefined) {
       const state = await loadCanaryWeight(store, name, m.canary.weight);
       route.canary = { upstream: new Upstream(m.canary.upstream, auth(m.canary.apiKeyEnv), m.timeoutMs), ...(m.canary.model === undefined ? {} : { model: m.canary.model }), weight: state.weight, window: new CanaryWindow(m.canary.rollback) };
@@ -206,7 +212,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     const path = endpoint === 'chat' ? '/chat/completions' : endpoint === 'completions' ? '/completions' : '/embeddings';
     const outcome = { failed: false, blocked: false };
     try {
-      const res = await side.upstream.post(path, forwarded);
+      let res;
+      try {
+        res = await postWithRetries(side.upstream, path, forwarded, target.retries);
+      } catch (err) {
+        const fb = target.fallback === undefined ? undefined : routes.get(target.fallback);
+        if (fb === undefined) throw err;
+        entry.fallback = fb.name;
+        res = await postWithRetries(fb.primary.upstream, path, JSON.stringify({ ...body, model: fb.primary.model ?? fb.name }), fb.retries);
+      }
       if (stream && res.status === 200 && res.contentType.startsWith('text/event-stream')) {
         const usage = await pipeStream(reply, res.body, entry, guardOutput ? { input, notes } : undefined);
         await settleUsage(settle, usage, promptText.length, entry, model);
@@ -253,6 +267,27 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       if (route === 'canary') await judgeCanary(target, outcome.failed, performance.now() - started, outcome.blocked);
     }
   };
+
+  /**
+   * POSTs with up to `retries` more attempts (50 ms, 100 ms, … apart) while the upstream cannot be reached or
+   * answers 5xx; nothing has reached the client yet, so a retry is invisible to it. Timeouts are not retried: the
+   * client has already waited the whole timeout once. The last 5xx is returned as an UpstreamFailure.
+   */
+  async function postWithRetries(upstream: Upstream, path: string, payload: string, retries: number): Promise<Awaited<ReturnType<Upstream['post']>>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await upstream.post(path, payload);
+        if (res.status < 500) return res;
+        // Read the error body to its end (bounded) so the connection goes back to the pool.
+        await readBody(res.body, 1 << 20).catch(() => undefined);
+        if (attempt >= retries) throw new UpstreamFailure(502, 'upstream_error', `the model server answered HTTP ${res.status}`);
+      } catch (err) {
+        const f = UpstreamFailure.from(err);
+        if (attempt >= retries || f.code === 'upstream_timeout') throw f;
+      }
+      await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+    }
+  }
 
   /** Feeds the anomaly detector; each anomaly is a metric and an audit entry, and may throttle or suspend the key. */
   function observe(keyId: string, model: string, prompt: string, blocked: boolean): void {
@@ -416,7 +451,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     metrics,
     close: async () => {
       clearInterval(refresh);
-      await app.close();
+      // Requests in flight finish; their keep-alive connections are closed as soon as they go idle (Node closes only
+      // the connections idle at the moment close() is called, and Fastify keeps the rest for 72 s).
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 25);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+      }
       await Promise.all([...routes.values()].flatMap((r) => [r.primary.upstream.close(), ...(r.canary === undefined ? [] : [r.canary.upstream.close()])]));
       await limiter.close();
       await log.flush();

@@ -202,3 +202,33 @@ describe('gateway: audit', () => {
     expect(v).toMatchObject({ ok: true, size: 120 });
   });
 });
+
+describe('gateway: retries, fallback and shutdown', () => {
+  it('retries a failing upstream, then falls back to another model, recording which served', async () => {
+    h = await startGateway((u) => ({ models: { chat: { upstream: u.upstream, retries: 2 }, dead: { upstream: 'http://127.0.0.1:1/v1', retries: 1, fallback: 'backup' }, backup: { upstream: u.canary } } }));
+    const key = await h.key({ models: ['chat', 'dead'] });
+    // Fails twice, then answers: two retries hide it from the client.
+    const r = await h.post('/v1/chat/completions', key, chat('hi', { demo_fault: 'flaky:2:a' }));
+    expect(r.status).toBe(200);
+    expect(h.upstream.seen.filter((s) => s.body.demo_fault === 'flaky:2:a')).toHaveLength(3);
+    // Unreachable: after its retry, the fallback model (on the other upstream) answers.
+    const f = await h.post('/v1/chat/completions', key, { ...chat('hi'), model: 'dead' });
+    expect(f.status).toBe(200);
+    expect(((await f.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toContain('(canary)');
+    expect(h.canary!.seen.at(-1)!.body.model).toBe('backup');
+    await h.log.flush();
+    expect((await entries(h.store)).at(-1)).toMatchObject({ subject: 'model:dead', data: { status: 200, fallback: 'backup' } });
+  });
+
+  it('drains in-flight requests on close: a slow answer still completes', async () => {
+    h = await startGateway();
+    const key = await h.key();
+    const slow = h.post('/v1/chat/completions', key, chat('hi', { demo_fault: 'slow:400' }));
+    await sleep(100);
+    const closing = h.close();
+    h = undefined;
+    const r = await slow;
+    expect(r.status).toBe(200);
+    await closing;
+  });
+});

@@ -58,6 +58,45 @@ it('palisade serve --demo creates the home, prints a key that works, and drains 
   expect(tail).toMatchObject([{ subject: 'model:demo', data: { status: 200 } }]);
 });
 
+it('with audit: required, kill -9 during load loses no request the gateway answered', async () => {
+  const d = tempDir();
+  await run(['init'], { cwd: d });
+  const upstream = await startDemoUpstream();
+  const home = join(d, '.palisade');
+  writeFileSync(join(home, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstream.url}" }\ngateway: { audit: required }\n`);
+  const key = JSON.parse((await run(['apikeys', 'create', '--name', 'load', '--models', 'chat', '--json'], { cwd: d })).stdout).key as string;
+  const { base, child } = await serve(d);
+  const confirmed: string[] = [];
+  let n = 0;
+  let stop = false;
+  const worker = async (): Promise<void> => {
+    while (!stop) {
+      const prompt = `request number ${n++} at ${Date.now()}`;
+      try {
+        const r = await post(base, key, chat(prompt));
+        if (r.status === 200) confirmed.push(prompt);
+        await r.text();
+      } catch {
+        return; // the gateway is gone
+      }
+      if (confirmed.length >= 150 && !stop) {
+        stop = true;
+        child.kill('SIGKILL');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  await upstream.close();
+  const { keyedDigest, loadHomeKeys, openStore, searchEntries } = await import('../../src/index.js');
+  const secret = loadHomeKeys(home).digestSecret;
+  const store = await openStore({ url: join(home, 'palisade.db') });
+  const recorded = new Set((await searchEntries(store, { type: 'gateway.request', limit: 100_000 })).map((e) => (e.data as { promptDigest?: string }).promptDigest));
+  await store.close();
+  for (const p of confirmed) expect(recorded.has(keyedDigest(secret, p)), `answered request '${p}' has no audit entry`).toBe(true);
+  const v = await run(['audit', 'verify', '--json'], { cwd: d });
+  expect(JSON.parse(v.stdout)).toMatchObject({ ok: true });
+});
+
 it('refuses a config with an unknown guard or no models, naming the problem (exit 2)', async () => {
   const d = tempDir();
   await run(['init'], { cwd: d });

@@ -34,7 +34,7 @@ export async function runServe(flags: ServeFlags, io: Io, env: Env, untilStopped
   let config: Config = resolved.config;
   if (flags.demo === true) {
     demo = await startDemoUpstream({ faults: false });
-    config = { ...config, models: { ...config.models, demo: { upstream: demo.url, timeoutMs: 30_000 } } };
+    config = { ...config, models: { ...config.models, demo: { upstream: demo.url, timeoutMs: 30_000, retries: 0 } } };
     // The demo shows the guards at work unless the config chose its own.
     if (config.guards.input.length === 0 && config.guards.output.length === 0) {
       config = { ...config, guards: { ...config.guards, input: ['injection', 'secrets', 'pii'], output: ['secrets', 'pii', 'canary-token'], restore: true } };
@@ -48,6 +48,10 @@ export async function runServe(flags: ServeFlags, io: Io, env: Env, untilStopped
   // Made before the gateway loads its keys, so it works from the first request.
   const demoKey = demo === undefined ? undefined : (await createApiKey(rt.store, { name: 'demo', models: ['demo'], createdBy: rt.actor })).key;
   const limiter = config.limits.redis === undefined ? new MemoryLimiter() : new RedisLimiter({ url: config.limits.redis });
+  if (limiter instanceof RedisLimiter) {
+    // Connect before taking traffic, so the first requests are not refused while Redis is still connecting.
+    await limiter.ready(5000).catch(() => io.stderr(`warning: Redis at ${config.limits.redis} is not reachable yet; requests are ${config.limits.onRedisFailure === 'closed' ? 'refused (503)' : 'served without limits'} until it is\n`));
+  }
   const gw = await buildGateway({ config, store: rt.store, log: rt.log, keys: new ApiKeyIndex(rt.store), limiter, digestSecret: rt.keys.digestSecret, secretEnv: (n) => env.secret?.(n), guards });
   const listen = flags.listen ?? config.listen;
   const colon = listen.lastIndexOf(':');
