@@ -58,14 +58,19 @@ const upstreamUrl = upstream.match[1]!;
 const home = join(out, '.palisade');
 execFileSync(process.execPath, [bin, 'init'], { cwd: out, env: { ...process.env, PALISADE_HOME: home } });
 
-async function gateway(audit: 'background' | 'required'): Promise<{ base: string; key: string; child: ChildProcess }> {
-  writeFileSync(join(home, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstreamUrl}" }\ngateway: { audit: ${audit} }\n`);
+async function gateway(audit: 'background' | 'required', guards = false): Promise<{ base: string; key: string; child: ChildProcess }> {
+  const guardLine = guards ? 'guards: { input: [injection, secrets, pii], output: [secrets, pii, canary-token] }\n' : '';
+  writeFileSync(join(home, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstreamUrl}" }\ngateway: { audit: ${audit} }\n${guardLine}`);
   const key = JSON.parse(execFileSync(process.execPath, [bin, 'apikeys', 'create', '--name', 'bench', '--models', 'chat', '--json'], { cwd: out, env: { ...process.env, PALISADE_HOME: home } }).toString()).key as string;
   const g = await start([bin, 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, { PALISADE_HOME: home });
   return { base: g.match[1]!, key, child: g.child };
 }
 
-const body = (stream: boolean): string => JSON.stringify({ model: 'chat', max_tokens: 32, stream, messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Write one sentence about the sea.' }] });
+/** A benign 988-character prompt for the guards-on runs (the guards must let it through). */
+const LONG =
+  'The harbour town wakes slowly in the grey light of early morning. Fishing boats return with their catch while gulls circle overhead, calling to each other above the water. Along the quay, shopkeepers raise their shutters and set out crates of fresh vegetables, bread still warm from the ovens, and flowers from the hills behind the town. Children walk to school along the sea wall, stopping to watch the waves break against the rocks below. By mid-morning the market square is busy with visitors who have come to buy local cheese, honey and hand-made pottery. In the afternoon the wind rises and the sailing club prepares its small boats for the weekly race around the lighthouse. Older residents gather at the cafe near the church to talk about the weather, the price of fuel and the football results. As the sun sets, the sky turns orange and purple over the bay, and the lights of the restaurants come on one by one. Please write a short summary of this description in three sentences.';
+let prompt = 'Write one sentence about the sea.';
+const body = (stream: boolean): string => JSON.stringify({ model: 'chat', max_tokens: 32, stream, messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: prompt }] });
 
 interface Run {
   rps: number;
@@ -115,6 +120,27 @@ const tGateway = await ttft(gwV1, gw.key);
 gw.child.kill('SIGTERM');
 await new Promise((r) => gw.child.once('exit', r));
 
+// The same gateway with every guard on and a 1,000-character prompt, against the guards-off gateway with that prompt.
+prompt = LONG;
+const guardRows: string[][] = [];
+{
+  const off = await gateway('background');
+  const offRuns = { json: await load(`${off.base}/v1`, off.key, false, 1, off.child.pid), sse: await load(`${off.base}/v1`, off.key, true, 1, off.child.pid), json10: await load(`${off.base}/v1`, off.key, false, 10, off.child.pid) };
+  off.child.kill('SIGTERM');
+  await new Promise((r) => off.child.once('exit', r));
+  const on = await gateway('background', true);
+  const onRuns = { json: await load(`${on.base}/v1`, on.key, false, 1, on.child.pid), sse: await load(`${on.base}/v1`, on.key, true, 1, on.child.pid), json10: await load(`${on.base}/v1`, on.key, false, 10, on.child.pid) };
+  const onTtft = await ttft(`${on.base}/v1`, on.key);
+  on.child.kill('SIGTERM');
+  await new Promise((r) => on.child.once('exit', r));
+  for (const [label, a, b] of [['JSON, 1 connection', offRuns.json, onRuns.json], ['SSE, 1 connection', offRuns.sse, onRuns.sse], ['JSON, 10 connections', offRuns.json10, onRuns.json10]] as const) {
+    const one = label.includes(' 1 connection');
+    guardRows.push([label, one ? `${(1000 / a.rps).toFixed(3)} ms` : `p50 ${a.p50} ms, p99 ${a.p99} ms`, one ? `${(1000 / b.rps).toFixed(3)} ms` : `p50 ${b.p50} ms, p99 ${b.p99} ms`, one ? `+${(1000 / b.rps - 1000 / a.rps).toFixed(3)} ms` : `+${b.p50 - a.p50} ms p50, +${b.p99 - a.p99} ms p99`, `${f1(a.cpuUsPerReq!)} → ${f1(b.cpuUsPerReq!)} µs`, String(a.errors + b.errors)]);
+  }
+  guardRows.push(['SSE time to first event', '', `p50 ${onTtft.p50.toFixed(3)} ms, p99 ${onTtft.p99.toFixed(3)} ms`, '', '', '']);
+}
+prompt = 'Write one sentence about the sea.';
+
 const req = await gateway('required');
 const required = await load(`${req.base}/v1`, req.key, false, 10, req.child.pid);
 const background = await load(gwV1.replace(gw.base, req.base), req.key, false, 10);
@@ -134,6 +160,11 @@ generator; gateway CPU per request is read from its /proc stat and holds up unde
 request, as in research/gateways.md §3. Load average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.
 
 ${table(['mode', 'connections', 'direct to upstream', 'through the gateway', 'gateway CPU / request', 'added', 'errors'], rows)}
+
+All guards on (input: injection, secrets, pii; output: secrets, pii, canary-token) with a 988-character benign prompt,
+against the guards-off gateway with the same prompt (at 1 connection, round trip = 1 / req/s):
+
+${table(['case', 'guards off', 'all guards on', 'added', 'gateway CPU / request', 'errors'], guardRows)}
 
 Streams, time to the first event (sequential, 300 requests): direct p50 ${tDirect.p50.toFixed(3)} ms / p99 ${tDirect.p99.toFixed(3)} ms,
 through the gateway p50 ${tGateway.p50.toFixed(3)} ms / p99 ${tGateway.p99.toFixed(3)} ms.

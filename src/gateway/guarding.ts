@@ -29,9 +29,13 @@ export interface InputResult {
 
 const hasGuard = (entries: readonly GuardEntry[], name: string): boolean => entries.some((e) => e.guard.name === name);
 
+/** Roles whose text the application writes itself: its instructions are not checked as if a user had sent them. */
+const TRUSTED_ROLES = new Set(['system', 'developer']);
+
 /**
- * Runs the input guards over every text of the request (each message, tool-call arguments too) and applies the
- * verdicts to the body in place: a block stops the request; a redaction replaces only the matched spans. When the
+ * Runs the input guards over every text of the request that a user or a tool supplied (each user and tool message,
+ * assistant turns and tool-call arguments too; system and developer prompts are the application's own) and applies
+ * the verdicts to the body in place: a block stops the request; a redaction replaces only the matched spans. When the
  * output guards include `canary-token`, a fresh canary is put into the system prompt so that a response leaking the
  * prompt gives itself away.
  */
@@ -39,6 +43,7 @@ export function guardInput(endpoint: Endpoint, body: Record<string, unknown>, gu
   const out: InputResult = { notes: [], restore: {}, canaries: [] };
   if (guards.input.length > 0) {
     for (const t of requestTexts(endpoint, body)) {
+      if (TRUSTED_ROLES.has(t.role)) continue;
       const v = runGuards(t.text, guards.input, { stage: 'input' });
       if (v.action === 'allow') continue;
       const first = v.findings[0]!;

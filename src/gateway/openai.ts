@@ -19,16 +19,18 @@ export type Endpoint = 'chat' | 'completions' | 'embeddings';
 export interface RequestText {
   where: string;
   text: string;
+  /** The chat role the text belongs to (`user`, `tool`, `system`, …); `user` for completions and embeddings. */
+  role: string;
   set(text: string): void;
 }
 
 /** Every text a request carries that a guard should see, with a name saying where it came from. */
 export function requestTexts(endpoint: Endpoint, body: Record<string, unknown>): RequestText[] {
   const out: RequestText[] = [];
-  const at = (where: string, holder: unknown, key: string | number): void => {
+  const at = (where: string, holder: unknown, key: string | number, role = 'user'): void => {
     const h = holder as Record<string | number, unknown> | null;
     const v = h?.[key];
-    if (typeof v === 'string') out.push({ where, text: v, set: (t) => void (h![key] = t) });
+    if (typeof v === 'string') out.push({ where, text: v, role, set: (t) => void (h![key] = t) });
   };
   if (endpoint === 'chat') {
     const messages = Array.isArray(body.messages) ? body.messages : [];
@@ -36,10 +38,10 @@ export function requestTexts(endpoint: Endpoint, body: Record<string, unknown>):
       if (m === null || typeof m !== 'object') return;
       const msg = m as { role?: unknown; content?: unknown; tool_calls?: unknown; function_call?: unknown };
       const role = typeof msg.role === 'string' ? msg.role : 'message';
-      if (typeof msg.content === 'string') at(`messages[${i}] (${role})`, msg, 'content');
-      else if (Array.isArray(msg.content)) msg.content.forEach((p: unknown, j) => at(`messages[${i}].content[${j}] (${role})`, p, 'text'));
-      if (Array.isArray(msg.tool_calls)) msg.tool_calls.forEach((c: unknown, j) => at(`messages[${i}].tool_calls[${j}].arguments`, (c as { function?: unknown } | null)?.function, 'arguments'));
-      at(`messages[${i}].function_call.arguments`, msg.function_call, 'arguments');
+      if (typeof msg.content === 'string') at(`messages[${i}] (${role})`, msg, 'content', role);
+      else if (Array.isArray(msg.content)) msg.content.forEach((p: unknown, j) => at(`messages[${i}].content[${j}] (${role})`, p, 'text', role));
+      if (Array.isArray(msg.tool_calls)) msg.tool_calls.forEach((c: unknown, j) => at(`messages[${i}].tool_calls[${j}].arguments`, (c as { function?: unknown } | null)?.function, 'arguments', role));
+      at(`messages[${i}].function_call.arguments`, msg.function_call, 'arguments', role);
     });
   } else {
     const key = endpoint === 'completions' ? 'prompt' : 'input';
