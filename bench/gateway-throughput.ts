@@ -46,6 +46,12 @@ function start(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Prom
   });
 }
 
+/** Peak resident memory of a process so far, in MiB (Linux /proc VmHWM). */
+function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? Number.NaN : Number(m[1]) / 1024;
+}
+
 /** User + system CPU seconds of a process so far (Linux /proc). */
 function cpuSeconds(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -117,6 +123,7 @@ for (const stream of [false, true]) {
 }
 const tDirect = await ttft(upstreamUrl, undefined);
 const tGateway = await ttft(gwV1, gw.key);
+const peak = peakRssMiB(gw.child.pid!);
 gw.child.kill('SIGTERM');
 await new Promise((r) => gw.child.once('exit', r));
 
@@ -140,6 +147,21 @@ const guardRows: string[][] = [];
   guardRows.push(['SSE time to first event', '', `p50 ${onTtft.p50.toFixed(3)} ms, p99 ${onTtft.p99.toFixed(3)} ms`, '', '', '']);
 }
 prompt = 'Write one sentence about the sea.';
+
+// Instances: the same total of 100 connections against one gateway process, then split over two (one store).
+const instanceRows: string[][] = [];
+{
+  const a = await gateway('background');
+  const one = await load(`${a.base}/v1`, a.key, false, 100, a.child.pid);
+  const b = await gateway('background');
+  const [x, y] = await Promise.all([load(`${a.base}/v1`, a.key, false, 50, a.child.pid), load(`${b.base}/v1`, b.key, false, 50, b.child.pid)]);
+  instanceRows.push(['1', `${f1(one.rps)} req/s`, `p50 ${one.p50} ms, p99 ${one.p99} ms`, String(one.errors)]);
+  instanceRows.push(['2', `${f1(x.rps + y.rps)} req/s`, `p50 ${Math.max(x.p50, y.p50)} ms, p99 ${Math.max(x.p99, y.p99)} ms (worse of the two)`, String(x.errors + y.errors)]);
+  for (const g of [a, b]) {
+    g.child.kill('SIGTERM');
+    await new Promise((r) => g.child.once('exit', r));
+  }
+}
 
 const req = await gateway('required');
 const required = await load(`${req.base}/v1`, req.key, false, 10, req.child.pid);
@@ -165,6 +187,12 @@ All guards on (input: injection, secrets, pii; output: secrets, pii, canary-toke
 against the guards-off gateway with the same prompt (at 1 connection, round trip = 1 / req/s):
 
 ${table(['case', 'guards off', 'all guards on', 'added', 'gateway CPU / request', 'errors'], guardRows)}
+
+Peak gateway memory over all of the runs above (up to ${Math.max(...CONNS)} concurrent connections): ${peak.toFixed(0)} MiB RSS.
+
+Instances sharing one SQLite store (the audit log takes the database lock), 100 connections in total, JSON:
+
+${table(['gateway processes', 'throughput', 'latency', 'errors'], instanceRows)}
 
 Streams, time to the first event (sequential, 300 requests): direct p50 ${tDirect.p50.toFixed(3)} ms / p99 ${tDirect.p99.toFixed(3)} ms,
 through the gateway p50 ${tGateway.p50.toFixed(3)} ms / p99 ${tGateway.p99.toFixed(3)} ms.
