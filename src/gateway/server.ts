@@ -79,7 +79,17 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   /** Throttles and suspensions of keys by the anomaly policy, until a time (per instance, and in the audit log). */
   const sanctions = new Map<string, { kind: 'throttle' | 'suspend'; until: number }>();
   await keys.refresh();
-  const refresh = setInterval(() => void keys.refresh().catch(() => undefined), deps.keyRefreshMs ?? 1000);
+  /** Rollbacks recorded by any instance reach this one at the next refresh. */
+  const refreshRoutes = async (): Promise<void> => {
+    const canaries = [...routes.values()].filter((r) => r.canary !== undefined && r.canary.weight > 0);
+    if (canaries.length === 0) return;
+    const rows = await store.db.selectFrom('gateway_routes').select(['model', 'rolled_back_at']).where('rolled_back_at', 'is not', null).execute();
+    for (const r of rows) {
+      const route = routes.get(r.model);
+      if (route?.canary !== undefined) route.canary.weight = 0;
+    }
+  };
+  const refresh = setInterval(() => void Promise.all([keys.refresh(), refreshRoutes()]).catch(() => undefined), deps.keyRefreshMs ?? 1000);
   refresh.unref();
 
   const app = Fastify({ logger: false, bodyLimit: config.gateway.bodyLimitBytes, return503OnClosing: true, forceCloseConnections: 'idle' });

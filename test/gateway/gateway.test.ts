@@ -155,6 +155,24 @@ describe('gateway: upstream faults', () => {
 });
 
 describe('gateway: canary', () => {
+  it('another instance on the same store stops using a canary within a refresh of its rollback', async () => {
+    const configure = (u: { upstream: string; canary: string }) => ({ models: { chat: { upstream: u.upstream, canary: { upstream: u.canary, weight: 100, rollback: { maxErrorRate: 0.2, minRequests: 3 } } } } });
+    h = await startGateway(configure);
+    const other = await startGateway(configure, { store: h.store, keyRefreshMs: 50 });
+    try {
+      const key = await h.key();
+      await other.key();
+      const ask = async (g: Harness, extra: Record<string, unknown> = {}) => ((await (await g.post('/v1/chat/completions', key, chat('hi', extra))).text()).includes('(canary)') ? 'canary' : 'other');
+      expect(await ask(other)).toBe('canary');
+      for (let i = 0; i < 4; i++) await ask(h, { demo_fault: '500' });
+      expect(await ask(h)).toBe('other');
+      await sleep(200);
+      expect(await ask(other)).toBe('other');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('sends a stable share of keys to the canary and rolls it back for good when its error rate breaks the bound', async () => {
     const configure = (u: { upstream: string; canary: string }) => ({ models: { chat: { upstream: u.upstream, canary: { upstream: u.canary, weight: 50, rollback: { maxErrorRate: 0.2, minRequests: 6 } } } } });
     h = await startGateway(configure);
