@@ -15,9 +15,9 @@ export function injectionGuard(model?: InjectionModel): Guard {
     get defaults() {
       return { action: 'block' as const, threshold: m().threshold, onError: 'block' as const, redact: 'placeholder' as const };
     },
-    check(text) {
+    check(text, ctx) {
       // Threshold 0 here: the pipeline applies the configured threshold to `score`.
-      const r = classifyInjection(text, { model: m(), threshold: 0 });
+      const r = classifyInjection(text, { model: m(), threshold: 0, ...(ctx.normalized === undefined ? {} : { normalized: ctx.normalized() }) });
       const findings: GuardFinding[] = [];
       const via = r.encodings.length > 0 ? ` in ${r.encodings.join(' → ')}-decoded text` : '';
       const label = r.probabilities.injection >= r.probabilities.jailbreak ? 'injection' : 'jailbreak';

@@ -1,5 +1,6 @@
 import { GuardError } from './errors.js';
 import type { Guard, GuardContext } from './guard.js';
+import { normalize, type Normalized } from './normalize/normalize.js';
 import { redactSpans, type RedactItem } from './redact.js';
 import { GuardSettingsSchema, type GuardSettings, type GuardSettingsInput } from './settings.js';
 import { strongerAction, type GuardFinding, type Verdict } from './verdict.js';
@@ -69,13 +70,15 @@ export function runGuards(text: string, entries: readonly GuardEntry[], opts: Ch
   const findings: GuardFinding[] = [];
   const toRedact: RedactItem[] = [];
   let mode: GuardSettings['redact'] = 'placeholder';
+  let normalized: Normalized | undefined;
+  const ctx: GuardContext = { ...opts, normalized: () => (normalized ??= normalize(text)) };
   for (const entry of entries) {
     const settings = resolveSettings(entry.guard, entry.settings);
     if (!settings.enabled) continue;
     let found: GuardFinding[];
     try {
       if (text.length > maxChars) throw new GuardError('GUARD_INPUT_TOO_LARGE', `the text has ${text.length} characters, over the limit of ${maxChars}: split it, or raise maxChars`);
-      found = entry.guard.check(text, opts).filter((f) => f.score === undefined || f.score >= settings.threshold);
+      found = entry.guard.check(text, ctx).filter((f) => f.score === undefined || f.score >= settings.threshold);
     } catch (err) {
       if (!(err instanceof GuardError)) throw err;
       findings.push({ guard: entry.guard.name, rule: 'guard-undecided', severity: settings.onError === 'block' ? 'high' : 'low', message: `${err.code}: ${err.message}` });
