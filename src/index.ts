@@ -70,7 +70,7 @@ export {
   type GuardErrorCode,
   type GuardSettings,
   type GuardSettingsInput,
-  type Verdict,
+  type Verdict as GuardVerdict,
   type Redaction,
   type Span,
   type InjectionResult,
