@@ -86,7 +86,7 @@ export function canaryGuard(): Guard {
   return {
     name: 'canary-token',
     description: 'detects a per-request canary token (whole or partial) leaking into output',
-    defaults: { action: 'block', threshold: 0.4, onError: 'block', redact: 'placeholder' },
+    defaults: { action: 'block', threshold: 0.4, flagBelow: 0, onError: 'block', redact: 'placeholder' },
     check: (text, ctx) => detectCanary(text, ctx.canaries ?? [], ctx.canaries?.length ? ctx.normalized?.() : undefined),
   };
 }

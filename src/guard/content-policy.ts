@@ -86,7 +86,7 @@ export function contentPolicyGuard(opts: ContentPolicyOptions = {}): Guard {
   return {
     name: 'content-policy',
     description: 'deny topics and generated phishing / credential-harvesting text',
-    defaults: { action: 'flag', threshold: 0.7, onError: 'allow', redact: 'placeholder' },
+    defaults: { action: 'flag', threshold: 0.7, flagBelow: 0, onError: 'allow', redact: 'placeholder' },
     check: (text, ctx) => checkContent(text, opts, compiled, ctx.normalized?.()),
   };
 }

@@ -13,7 +13,7 @@ export function injectionGuard(model?: InjectionModel): Guard {
     name: 'injection',
     description: 'prompt injection and jailbreak classifier (hashed n-grams, trained on the public set)',
     get defaults() {
-      return { action: 'block' as const, threshold: m().threshold, onError: 'block' as const, redact: 'placeholder' as const };
+      return { action: 'block' as const, threshold: m().threshold, flagBelow: 0.95, onError: 'block' as const, redact: 'placeholder' as const };
     },
     check(text, ctx) {
       // Threshold 0 here: the pipeline applies the configured threshold to `score`.

@@ -42,6 +42,7 @@ export function resolveSettings(guard: Guard, input: GuardSettingsInput = {}): G
     enabled: s.enabled,
     action: s.action ?? guard.defaults.action,
     threshold: s.threshold ?? guard.defaults.threshold,
+    flagBelow: s.flagBelow ?? guard.defaults.flagBelow,
     onError: s.onError ?? guard.defaults.onError,
     redact: s.redact ?? guard.defaults.redact,
   };
@@ -61,8 +62,9 @@ export interface GuardEntry {
 
 /**
  * Runs guards over one text and folds their findings into one verdict. A finding counts when it has no score or its
- * score reaches the guard's threshold; the verdict's action is the strongest action of the guards that found
- * something. A guard that throws is handled by its `onError` setting, never by failing the whole check.
+ * score reaches the guard's threshold; it takes the guard's action, or only flags when its score is below the guard's
+ * `flagBelow`. The verdict's action is the strongest action of the findings. A guard that throws is handled by its
+ * `onError` setting, never by failing the whole check.
  */
 export function runGuards(text: string, entries: readonly GuardEntry[], opts: CheckOptions = {}): Verdict {
   const maxChars = opts.maxChars ?? 1_000_000;
@@ -85,14 +87,17 @@ export function runGuards(text: string, entries: readonly GuardEntry[], opts: Ch
       if (settings.onError === 'block') action = strongerAction(action, 'block');
       continue;
     }
-    if (found.length === 0) continue;
     findings.push(...found);
-    const withSpans = found.filter((f) => f.span !== undefined);
-    if (settings.action === 'redact' && withSpans.length > 0) {
-      mode = settings.redact;
-      for (const f of withSpans) toRedact.push({ span: f.span!, kind: kindOf(f.rule) });
+    for (const f of found) {
+      const sure = f.score === undefined || f.score >= settings.flagBelow;
+      // Redaction needs a place in the text; without one, a redacting guard can only flag.
+      const act = !sure || (settings.action === 'redact' && f.span === undefined) ? 'flag' : settings.action;
+      if (act === 'redact') {
+        mode = settings.redact;
+        toRedact.push({ span: f.span!, kind: kindOf(f.rule) });
+      }
+      action = strongerAction(action, act);
     }
-    action = strongerAction(action, settings.action === 'redact' && withSpans.length === 0 ? 'flag' : settings.action);
   }
   const verdict: Verdict = { action, findings };
   if (action === 'redact') verdict.redaction = redactSpans(text, toRedact, mode, opts.salt);
