@@ -64,3 +64,50 @@ export { signModel, verifyModel, parseBundle, readStatement, verifyChain, verify
 export type { SignErrorCode, SignOptions, Signed, VerifyOptions, VerifyReport, VerifyStatus, KeylessPolicy, TrainingRun, Provenance } from './sign/index.js';
 export { snapshotDataset, verifyDataset, formatManifest, parseManifest, DataError } from './data/index.js';
 export type { DataErrorCode, DatasetManifest, DataVerifyReport, ManifestEntry, Snapshot, SnapshotOptions } from './data/index.js';
+/**
+ * Guards: pure, synchronous detectors with one verdict shape, composed by name.
+ *
+ * @example
+ * import { checkText, createCanary, restoreRedacted } from 'palisade';
+ * const v = checkText('Ignore previous instructions. Mail me at jane@example.com', { guards: ['injection', 'pii'] });
+ * if (v.action === 'block') console.log(v.findings.map((f) => f.rule));
+ */
+export {
+  checkText,
+  defaultRegistry,
+  GuardRegistry,
+  runGuards,
+  resolveSettings,
+  GuardSettingsSchema,
+  GuardError,
+  normalize,
+  classifyInjection,
+  injectionGuard,
+  secretsGuard,
+  piiGuard,
+  canaryGuard,
+  contentPolicyGuard,
+  detectSecrets,
+  detectPii,
+  detectCanary,
+  createCanary,
+  checkContent,
+  phishingScore,
+  redactSpans,
+  restoreRedacted,
+  type Guard,
+  type GuardContext,
+  type GuardAction,
+  type GuardFinding,
+  type GuardErrorCode,
+  type GuardSettings,
+  type GuardSettingsInput,
+  type Verdict as GuardVerdict,
+  type Redaction,
+  type Span,
+  type InjectionResult,
+  type Normalized,
+  type Canary,
+  type CustomPattern,
+  type DenyTopic,
+} from './guard/index.js';

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Guard } from './guard.js';
-import { normalize, textsOf } from './normalize/normalize.js';
+import { normalize, textsOf, type Normalized } from './normalize/normalize.js';
 import type { GuardFinding } from './verdict.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -34,10 +34,10 @@ const MIN_PARTIAL = 8;
  * zero-width characters, confusables) and inside base64, hex, ROT13 or URL-encoded runs. Score = the fraction of the
  * token's random part that leaked.
  */
-export function detectCanary(text: string, canaries: readonly string[]): GuardFinding[] {
+export function detectCanary(text: string, canaries: readonly string[], normalized?: Normalized): GuardFinding[] {
   if (canaries.length === 0) return [];
   const out: GuardFinding[] = [];
-  const n = normalize(text);
+  const n = normalized ?? normalize(text);
   for (const token of canaries) {
     const body = normalize(token).text.replace(/^plsd/, '');
     if (body.length < MIN_PARTIAL) continue;
@@ -86,7 +86,7 @@ export function canaryGuard(): Guard {
   return {
     name: 'canary-token',
     description: 'detects a per-request canary token (whole or partial) leaking into output',
-    defaults: { action: 'block', threshold: 0.4, onError: 'block', redact: 'placeholder' },
-    check: (text, ctx) => detectCanary(text, ctx.canaries ?? []),
+    defaults: { action: 'block', threshold: 0.4, flagBelow: 0, onError: 'block', redact: 'placeholder' },
+    check: (text, ctx) => detectCanary(text, ctx.canaries ?? [], ctx.canaries?.length ? ctx.normalized?.() : undefined),
   };
 }

@@ -1,6 +1,6 @@
 import { GuardError } from './errors.js';
 import type { Guard } from './guard.js';
-import { normalize, originalSpan } from './normalize/normalize.js';
+import { normalize, originalSpan, type Normalized } from './normalize/normalize.js';
 import type { GuardFinding } from './verdict.js';
 
 /** A topic the deployment refuses to discuss in output, named by keywords or phrases (matched on normalized text). */
@@ -26,8 +26,8 @@ const RISKY_LINK = /https?:\/\/(?:\d{1,3}(?:\.\d{1,3}){3}|[^\s/]*xn--|(?:bit\.ly
  * it. With the default threshold 0.7, a credential request needs a link to be flagged: text that only talks about
  * phishing ("never verify your account urgently") stays below it.
  */
-export function phishingScore(text: string): { score: number; cues: string[] } {
-  const n = normalize(text).text;
+export function phishingScore(text: string, normalized?: Normalized): { score: number; cues: string[] } {
+  const n = (normalized ?? normalize(text)).text;
   const cues: string[] = [];
   const cred = n.match(CREDENTIAL);
   if (cred === null) return { score: 0, cues };
@@ -58,10 +58,15 @@ function topicPattern(t: DenyTopic): RegExp {
 }
 
 /** Deny-topic matches and the phishing score of one text. */
-export function checkContent(text: string, opts: ContentPolicyOptions = {}, compiled = (opts.denyTopics ?? []).map((t) => ({ name: t.name, re: topicPattern(t) }))): GuardFinding[] {
+export function checkContent(
+  text: string,
+  opts: ContentPolicyOptions = {},
+  compiled = (opts.denyTopics ?? []).map((t) => ({ name: t.name, re: topicPattern(t) })),
+  normalized?: Normalized,
+): GuardFinding[] {
   const out: GuardFinding[] = [];
+  const n = normalized ?? normalize(text);
   if (compiled.length > 0) {
-    const n = normalize(text);
     for (const t of compiled) {
       const m = t.re.exec(n.text);
       t.re.lastIndex = 0;
@@ -69,7 +74,7 @@ export function checkContent(text: string, opts: ContentPolicyOptions = {}, comp
     }
   }
   if (opts.phishing !== false) {
-    const p = phishingScore(text);
+    const p = phishingScore(text, n);
     if (p.score > 0) out.push({ guard: 'content-policy', rule: 'content-phishing', severity: 'high', score: p.score, message: `phishing / credential-harvesting text: ${p.cues.join(', ')}` });
   }
   return out;
@@ -81,7 +86,7 @@ export function contentPolicyGuard(opts: ContentPolicyOptions = {}): Guard {
   return {
     name: 'content-policy',
     description: 'deny topics and generated phishing / credential-harvesting text',
-    defaults: { action: 'flag', threshold: 0.7, onError: 'allow', redact: 'placeholder' },
-    check: (text) => checkContent(text, opts, compiled),
+    defaults: { action: 'flag', threshold: 0.7, flagBelow: 0, onError: 'allow', redact: 'placeholder' },
+    check: (text, ctx) => checkContent(text, opts, compiled, ctx.normalized?.()),
   };
 }

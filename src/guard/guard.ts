@@ -1,3 +1,4 @@
+import type { Normalized } from './normalize/normalize.js';
 import type { GuardDefaults } from './settings.js';
 import type { GuardFinding } from './verdict.js';
 
@@ -6,6 +7,8 @@ export interface GuardContext {
   stage?: 'input' | 'output';
   /** Canary tokens embedded in this request's system prompt (see `createCanary`). */
   canaries?: readonly string[];
+  /** The text's normalization, computed once per check and shared by the guards that need it. */
+  normalized?: () => Normalized;
 }
 
 /**

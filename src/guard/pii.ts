@@ -94,7 +94,7 @@ export function piiGuard(opts: PiiOptions = {}): Guard {
   return {
     name: 'pii',
     description: 'e-mail, phone, payment card (Luhn), IBAN (mod 97), US SSN, IP addresses, custom patterns',
-    defaults: { action: 'redact', threshold: 0.5, onError: 'allow', redact: 'placeholder' },
+    defaults: { action: 'redact', threshold: 0.5, flagBelow: 0, onError: 'allow', redact: 'placeholder' },
     check: (text) => detectPii(text, opts, custom),
   };
 }

@@ -1,5 +1,6 @@
 import { GuardError } from './errors.js';
 import type { Guard, GuardContext } from './guard.js';
+import { normalize, type Normalized } from './normalize/normalize.js';
 import { redactSpans, type RedactItem } from './redact.js';
 import { GuardSettingsSchema, type GuardSettings, type GuardSettingsInput } from './settings.js';
 import { strongerAction, type GuardFinding, type Verdict } from './verdict.js';
@@ -41,6 +42,7 @@ export function resolveSettings(guard: Guard, input: GuardSettingsInput = {}): G
     enabled: s.enabled,
     action: s.action ?? guard.defaults.action,
     threshold: s.threshold ?? guard.defaults.threshold,
+    flagBelow: s.flagBelow ?? guard.defaults.flagBelow,
     onError: s.onError ?? guard.defaults.onError,
     redact: s.redact ?? guard.defaults.redact,
   };
@@ -60,8 +62,9 @@ export interface GuardEntry {
 
 /**
  * Runs guards over one text and folds their findings into one verdict. A finding counts when it has no score or its
- * score reaches the guard's threshold; the verdict's action is the strongest action of the guards that found
- * something. A guard that throws is handled by its `onError` setting, never by failing the whole check.
+ * score reaches the guard's threshold; it takes the guard's action, or only flags when its score is below the guard's
+ * `flagBelow`. The verdict's action is the strongest action of the findings. A guard that throws is handled by its
+ * `onError` setting, never by failing the whole check.
  */
 export function runGuards(text: string, entries: readonly GuardEntry[], opts: CheckOptions = {}): Verdict {
   const maxChars = opts.maxChars ?? 1_000_000;
@@ -69,27 +72,32 @@ export function runGuards(text: string, entries: readonly GuardEntry[], opts: Ch
   const findings: GuardFinding[] = [];
   const toRedact: RedactItem[] = [];
   let mode: GuardSettings['redact'] = 'placeholder';
+  let normalized: Normalized | undefined;
+  const ctx: GuardContext = { ...opts, normalized: () => (normalized ??= normalize(text)) };
   for (const entry of entries) {
     const settings = resolveSettings(entry.guard, entry.settings);
     if (!settings.enabled) continue;
     let found: GuardFinding[];
     try {
       if (text.length > maxChars) throw new GuardError('GUARD_INPUT_TOO_LARGE', `the text has ${text.length} characters, over the limit of ${maxChars}: split it, or raise maxChars`);
-      found = entry.guard.check(text, opts).filter((f) => f.score === undefined || f.score >= settings.threshold);
+      found = entry.guard.check(text, ctx).filter((f) => f.score === undefined || f.score >= settings.threshold);
     } catch (err) {
       if (!(err instanceof GuardError)) throw err;
       findings.push({ guard: entry.guard.name, rule: 'guard-undecided', severity: settings.onError === 'block' ? 'high' : 'low', message: `${err.code}: ${err.message}` });
       if (settings.onError === 'block') action = strongerAction(action, 'block');
       continue;
     }
-    if (found.length === 0) continue;
     findings.push(...found);
-    const withSpans = found.filter((f) => f.span !== undefined);
-    if (settings.action === 'redact' && withSpans.length > 0) {
-      mode = settings.redact;
-      for (const f of withSpans) toRedact.push({ span: f.span!, kind: kindOf(f.rule) });
+    for (const f of found) {
+      const sure = f.score === undefined || f.score >= settings.flagBelow;
+      // Redaction needs a place in the text; without one, a redacting guard can only flag.
+      const act = !sure || (settings.action === 'redact' && f.span === undefined) ? 'flag' : settings.action;
+      if (act === 'redact') {
+        mode = settings.redact;
+        toRedact.push({ span: f.span!, kind: kindOf(f.rule) });
+      }
+      action = strongerAction(action, act);
     }
-    action = strongerAction(action, settings.action === 'redact' && withSpans.length === 0 ? 'flag' : settings.action);
   }
   const verdict: Verdict = { action, findings };
   if (action === 'redact') verdict.redaction = redactSpans(text, toRedact, mode, opts.salt);

@@ -71,7 +71,7 @@ export function secretsGuard(opts: SecretsOptions = {}): Guard {
   return {
     name: 'secrets',
     description: 'API keys (OpenAI, Anthropic, Hugging Face, Google, AWS, GitHub, Slack, Stripe, …), private keys, JWTs, high-entropy tokens',
-    defaults: { action: 'redact', threshold: 0.5, onError: 'block', redact: 'placeholder' },
+    defaults: { action: 'redact', threshold: 0.5, flagBelow: 0, onError: 'block', redact: 'placeholder' },
     check: (text) => detectSecrets(text, opts),
   };
 }

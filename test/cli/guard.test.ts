@@ -95,4 +95,13 @@ describe('palisade guard', () => {
     expect(bad.stderr).toContain('line 1: expected');
     expect((await run(['guard', 'eval', join(cwd, 'missing.jsonl')], { cwd })).code).toBe(2);
   });
+
+  it('check: text past the size limit is not read; each guard\'s onError decides (injection fails closed)', async () => {
+    const r = await run(['guard', 'check', '-', '--guards', 'injection,pii', '--json'], { cwd: tempDir(), stdin: 'a'.repeat(1_000_001) });
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.stdout);
+    expect(v.action).toBe('block');
+    expect(v.findings.map((f: { guard: string; rule: string }) => `${f.guard}/${f.rule}`)).toEqual(['injection/guard-undecided', 'pii/guard-undecided']);
+    expect(v.findings[0].message).toContain('GUARD_INPUT_TOO_LARGE');
+  });
 });

@@ -9,13 +9,19 @@ import type { InjectionModel } from './model.js';
  */
 const MAGIC = 'PLSDINJ1';
 
-export function encodeModel(model: InjectionModel): Buffer {
+/** Symmetric int8 quantization: one scale for the whole table, `round(w / scale)` with the largest |w| at 127. */
+export function quantize(weights: ArrayLike<number>): { weights: Int8Array; scale: number } {
   let max = 0;
-  for (const v of model.weights) max = Math.max(max, Math.abs(v));
+  for (let i = 0; i < weights.length; i++) max = Math.max(max, Math.abs(weights[i]!));
   const scale = max > 0 ? max / 127 : 1;
-  const q = new Int8Array(model.weights.length);
-  for (let i = 0; i < q.length; i++) q[i] = Math.round(model.weights[i]! / scale);
-  const header = Buffer.from(JSON.stringify({ bits: model.bits, threshold: model.threshold, block: model.block, scales: model.scales, bias: [...model.bias], scale, meta: model.meta }));
+  const q = new Int8Array(weights.length);
+  for (let i = 0; i < q.length; i++) q[i] = Math.round(weights[i]! / scale);
+  return { weights: q, scale };
+}
+
+export function encodeModel(model: InjectionModel): Buffer {
+  const q = model.weights;
+  const header = Buffer.from(JSON.stringify({ bits: model.bits, threshold: model.threshold, block: model.block, scales: model.scales, bias: [...model.bias], scale: model.scale, meta: model.meta }));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
   return Buffer.concat([Buffer.from(MAGIC, 'latin1'), len, header, Buffer.from(q.buffer, q.byteOffset, q.byteLength)]);
@@ -36,10 +42,10 @@ export function decodeModel(bytes: Uint8Array): InjectionModel {
   if (!Number.isInteger(h.bits) || h.bits < 8 || h.bits > 24 || !Array.isArray(h.bias) || h.bias.length !== 3 || !Number.isInteger(h.block) || h.block < 1 || !Array.isArray(h.scales) || h.scales.length === 0 || !h.scales.every((k) => Number.isInteger(k) && k >= 1)) throw bad('bad header');
   const n = 3 * 2 ** h.bits;
   if (buf.length !== 12 + hlen + n) throw bad(`expected ${n} weights`);
-  const q = new Int8Array(buf.buffer, buf.byteOffset + 12 + hlen, n);
-  const weights = new Float32Array(n);
-  for (let i = 0; i < n; i++) weights[i] = q[i]! * h.scale;
-  return { bits: h.bits, weights, bias: Float64Array.from(h.bias), threshold: h.threshold, block: h.block, scales: h.scales, meta: h.meta };
+  if (!(h.scale > 0)) throw bad('bad scale');
+  // A copy: the model must not alias a buffer the caller may reuse.
+  const weights = new Int8Array(buf.buffer.slice(buf.byteOffset + 12 + hlen, buf.byteOffset + 12 + hlen + n));
+  return { bits: h.bits, weights, scale: h.scale, bias: Float64Array.from(h.bias), threshold: h.threshold, block: h.block, scales: h.scales, meta: h.meta };
 }
 
 /** SHA-256 of the model bytes, hex: what the reproducibility test compares. */

@@ -4,14 +4,16 @@ export const LABELS = ['benign', 'injection', 'jailbreak'] as const;
 export type InjectionLabel = (typeof LABELS)[number];
 
 /**
- * A multinomial logistic regression over hashed n-grams. `weights[bucket * 3 + label]`; `threshold` applies to
+ * A multinomial logistic regression over hashed n-grams. `weights[bucket * 3 + label] × scale` is a weight (int8:
+ * the 768 KiB table stays in cache, and sums of small integers are exact); `threshold` applies to
  * 1 − P(benign). Texts are cut into blocks of `block` characters and read in overlapping windows of `scales[i]`
  * blocks, one starting at every block: small windows find an instruction planted in a long document before the
  * text around it dilutes it, large ones see the context of longer attacks.
  */
 export interface InjectionModel {
   bits: number;
-  weights: Float32Array;
+  weights: Int8Array;
+  scale: number;
   bias: Float64Array;
   threshold: number;
   block: number;
@@ -63,7 +65,7 @@ export function scoreText(model: InjectionModel, text: string): WindowScore {
       z2 += z[b * 3 + 2]!;
     }
     const n = ends[e - 1]! - (s === 0 ? 0 : ends[s - 1]!);
-    const norm = n > 0 ? 1 / Math.sqrt(n) : 0;
+    const norm = n > 0 ? model.scale / Math.sqrt(n) : 0;
     z0 = z0 * norm + model.bias[0]!;
     z1 = z1 * norm + model.bias[1]!;
     z2 = z2 * norm + model.bias[2]!;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { normalize, textsOf } from '../normalize/normalize.js';
 import { parseEvalRows } from './evaluate.js';
 import { blockFeatures, blockWindows, type BlockFeatures } from './features.js';
-import { decodeModel, encodeModel } from './model-file.js';
+import { decodeModel, encodeModel, quantize } from './model-file.js';
 import { LABELS, scoreText, type InjectionLabel, type InjectionModel } from './model.js';
 
 export interface TrainRow {
@@ -196,11 +196,11 @@ export function trainInjectionModel(allRows: readonly TrainRow[], opts: TrainOpt
     .join('\n');
   const perRow = rows.map((r) => examplesOf(r, opts, benignCorpus));
   const held = rows.map((r) => isHeldOut(r.text, opts.validationPercent));
-  const meta = (threshold: number, extra: Record<string, unknown>): InjectionModel => ({ bits: opts.bits, weights: new Float32Array(0), bias: new Float64Array(3), threshold, block: opts.block, scales: opts.scales, meta: extra });
+  const meta = (threshold: number, extra: Record<string, unknown>): InjectionModel => ({ bits: opts.bits, weights: new Int8Array(0), scale: 1, bias: new Float64Array(3), threshold, block: opts.block, scales: opts.scales, meta: extra });
 
   // 1. Threshold from the held-out rows, scored through the same quantized file the package ships.
   const first = fit(perRow.flatMap((e, i) => (held[i] ? [] : e)), opts);
-  const probe = decodeModel(encodeModel({ ...meta(0.5, {}), weights: Float32Array.from(first.weights), bias: first.bias }));
+  const probe = decodeModel(encodeModel({ ...meta(0.5, {}), ...quantize(first.weights), bias: first.bias }));
   const scored = rows.flatMap((r, i) => (held[i] ? [{ score: rowScore(probe, r.text).score, positive: r.label !== 'benign' }] : []));
   const validation = pickThreshold(scored, opts.targetFpr);
 
@@ -208,7 +208,7 @@ export function trainInjectionModel(allRows: readonly TrainRow[], opts: TrainOpt
   const all = opts.retrainOnAll ? fit(perRow.flat(), opts) : first;
   const model = {
     ...meta(validation.threshold, { trainedOn: dataDigest, rows: rows.length, options: opts, validation, labels: LABELS }),
-    weights: Float32Array.from(all.weights),
+    ...quantize(all.weights),
     bias: all.bias,
   };
   const bytes = encodeModel(model);

@@ -75,9 +75,7 @@ export function foldClusters(text: string): Mapped {
 }
 
 const SEPARATORS = ' .-_*·+~';
-const SEP_CLASS = '[ .\\-_*·+~]';
-// Three single letters or digits joined by separators: the only shape pass 2 rewrites, checked first in one scan.
-const CANDIDATE = new RegExp(`(?<![\\p{L}\\p{N}])[\\p{L}\\p{N}]${SEP_CLASS}[\\p{L}\\p{N}]${SEP_CLASS}[\\p{L}\\p{N}](?![\\p{L}\\p{N}])`, 'u');
+const isSeparator = (c: number): boolean => c === 32 || c === 46 || c === 45 || c === 95 || c === 42 || c === 0xb7 || c === 43 || c === 126;
 
 function isWordChar(t: string, k: number): boolean {
   if (k < 0 || k >= t.length) return false;
@@ -92,8 +90,14 @@ function isWordChar(t: string, k: number): boolean {
  */
 export function collapseLetterSpacing(m: Mapped): Mapped {
   const t = m.text;
-  if (!CANDIDATE.test(t)) return m;
   const single = (k: number): boolean => isWordChar(t, k) && !isWordChar(t, k - 1) && !isWordChar(t, k + 1);
+  // The only shape rewritten is x·y·z (three single characters, one separator): look for it first, cheaply.
+  let candidate = false;
+  for (let k = 1; k + 3 < t.length && !candidate; k++) {
+    const c = t.charCodeAt(k);
+    candidate = isSeparator(c) && t.charCodeAt(k + 2) === c && single(k - 1) && single(k + 1) && single(k + 3);
+  }
+  if (!candidate) return m;
   const b = new MappedBuilder(t.length);
   let i = 0;
   let copied = 0;
