@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { RedisLimiter, startDemoUpstream } from '../../src/gateway/index.js';
+import { DEMO } from '../../src/cli/commands/serve.js';
 import { run } from '../support/cli.js';
 import { describeWithService, SERVICE_URLS } from '../support/services.js';
 import { tempDir } from '../support/tmp.js';
@@ -49,13 +50,21 @@ it('palisade serve --demo creates the home, prints a key that works, and drains 
   expect(key).toBeDefined();
   const r = await post(base, key!, { model: 'demo', messages: [{ role: 'user', content: 'Hello' }] });
   expect(r.status).toBe(200);
+  // The printed examples do what the demo says they do.
+  const inject = await post(base, key!, JSON.parse(DEMO.inject));
+  expect(inject.status).toBe(400);
+  expect(await inject.json()).toMatchObject({ error: { code: 'guardrail_blocked' } });
+  const redact = await post(base, key!, JSON.parse(DEMO.redact));
+  expect(await redact.json()).toMatchObject({ choices: [{ message: { content: 'Done: the notes went to jane.doe@example.com.' } }] });
+  const leak = await post(base, key!, JSON.parse(DEMO.leak));
+  expect(await leak.json()).toMatchObject({ choices: [{ finish_reason: 'content_filter' }], palisade_guardrail: { guard: 'canary-token' } });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
   const v = await run(['audit', 'verify', '--json'], { cwd: d, env: { home: join(d, '.palisade') } });
   expect(JSON.parse(v.stdout)).toMatchObject({ ok: true });
   const tail = JSON.parse((await run(['audit', 'search', '--type', 'gateway.request', '--json'], { cwd: d, env: { home: join(d, '.palisade') } })).stdout);
-  expect(tail).toMatchObject([{ subject: 'model:demo', data: { status: 200 } }]);
+  expect(tail.map((e: { subject: string; data: { status: number } }) => `${e.subject} ${e.data.status}`).reverse()).toEqual(['model:demo 200', 'model:demo 400', 'model:demo 200', 'model:demo 200']);
 });
 
 it('with audit: required, kill -9 during load loses no request the gateway answered', async () => {
