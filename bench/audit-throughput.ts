@@ -48,6 +48,7 @@ async function appendRun(store: Store, label: string, count: number, writers: nu
   const marks: number[] = [];
   const latencies: number[] = [];
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
   let next = 0;
   let done = 0;
   await Promise.all(
@@ -62,12 +63,14 @@ async function appendRun(store: Store, label: string, count: number, writers: nu
     }),
   );
   const end = performance.now();
+  const cpu = process.cpuUsage(cpu0);
+  const cpuUs = (cpu.user + cpu.system) / count;
   const s = (end - t) / 1000;
   const quarters = [t, ...marks.slice(0, 3), end].slice(1).map((m, i, a) => quarter / (((m - (i === 0 ? t : a[i - 1]!)) / 1000) || 1e-9));
   rows.push([
     `append, ${label}`,
     `${fmt(count)} events, ${writers} writer${writers === 1 ? '' : 's'}`,
-    `**${fmt(count / s)} events/s**; by quarter of the run: ${quarters.map(fmt).join(' / ')}`,
+    `**${fmt(count / s)} events/s**; by quarter of the run: ${quarters.map(fmt).join(' / ')}; ${cpuUs.toFixed(1)} µs CPU per event in this process (${fmt(1e6 / cpuUs)} events/s per busy core)`,
     `record() p50 ${pct(latencies, 0.5).toFixed(2)} ms, p99 ${pct(latencies, 0.99).toFixed(2)} ms`,
   ]);
 }
@@ -168,13 +171,15 @@ if (SYN > 0) {
 }
 
 const m = describeMachine();
-const block = `## Audit log
+const block = `### Latest run (generated)
 
 \`npm run build && npx tsx bench/audit-throughput.ts --entries ${N} --synthetic ${SYN}\` (\`npm run bench:audit\`), ${new Date().toISOString().slice(0, 10)},
 ${m.cpus} × ${m.cpuModel}, Node ${m.node}, commit ${m.commit}; measured ${compiled ? 'the compiled library (dist/)' : 'the TypeScript sources under tsx'};
 PostgreSQL on loopback. Load average (1/5/15 min) at start ${loadStart}, at end ${load()}. Each \`record()\` resolves after
 its batch commits with a signed checkpoint (durable); a batch is whatever queued while the previous transaction ran,
-so batch size follows the number of concurrent writers. Proofs are generated from the stored subtree hashes (one
+so batch size follows the number of concurrent writers. CPU per event is this process's user + system time (the
+writers, the log and SQLite, which runs in-process; PostgreSQL's own CPU is not in it) divided by the events: unlike
+events/s it barely moves when other jobs share the cores. Proofs are generated from the stored subtree hashes (one
 indexed query) and timed end to end through the library, including the entry and checkpoint reads.
 
 ${table(['case', 'input', 'result', 'time / latency'], rows)}
