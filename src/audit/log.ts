@@ -64,7 +64,7 @@ export class AuditLog {
    * Sizes only grow, so when the stored size still equals `size` nobody else has appended and the edge is valid:
    * the next batch needs no read of the node table.
    */
-  private edge: { size: number; nodes: Map<string, Uint8Array> } | undefined;
+  private edge: { size: number; levels: (Uint8Array | undefined)[] } | undefined;
   private pendingEdge: typeof this.edge;
 
   constructor(
@@ -147,33 +147,38 @@ export class AuditLog {
     const state = await db.selectFrom('audit_state').select(['size', 'origin', 'active_key']).where('id', '=', 1).executeTakeFirstOrThrow();
     await this.checkKey(db, state);
     let size = Number(state.size);
-    // The new leaves' left siblings all lie on the right edge of the current tree: fetch that edge once.
-    const cache = this.edge?.size === size ? new Map(this.edge.nodes) : await fetchNodes(db, rangeKeys(0, size));
-    const get = (level: number, index: number): Uint8Array => {
-      const h = cache.get(nodeKey(level, index));
+    // The new leaves' left siblings all lie on the right edge of the current tree: one complete subtree per set bit
+    // of the size (the compact range), kept by level. Fetched once, or reused from this process's last commit.
+    const frontier = this.edge?.size === size ? [...this.edge.levels] : await loadFrontier(db, size);
+    const sibling = (level: number, index: number): Uint8Array => {
+      const h = frontier[level];
       if (h === undefined) throw new AuditError('AUDIT_NODE_INVALID', `the store has no node at level ${level} index ${index}; run palisade audit verify`);
       return h;
     };
     const entries: Database['audit_entries'][] = [];
     const nodes: Database['audit_nodes'][] = [];
     const out: Recorded[] = [];
+    // One transaction assigns the batch's indices, so its entries share the time of assignment.
+    const time = this.clock.now().toISOString();
     for (const e of events) {
-      const time = this.clock.now().toISOString();
       const entry = canonicalJsonBytes({ type: e.type, actor: e.actor, subject: e.subject, data: e.data, time });
       const leaf = leafHash(entry);
-      for (const n of nodesToStore(size, leaf, get)) {
-        cache.set(nodeKey(n.level, n.index), n.hash);
-        nodes.push({ level: n.level, idx: n.index, hash: buf(n.hash) });
-      }
+      const made = nodesToStore(size, leaf, sibling);
+      for (const n of made) nodes.push({ level: n.level, idx: n.index, hash: buf(n.hash) });
+      // The subtrees the new leaf completed merge into one at the top level it reached.
+      const top = made[made.length - 1]!;
+      for (let l = 0; l < top.level; l++) frontier[l] = undefined;
+      frontier[top.level] = top.hash;
       entries.push({ idx: size, leaf_hash: buf(leaf), entry: buf(entry), type: e.type, actor: e.actor, subject: e.subject, time });
       out.push({ index: size, leafHash: toHex(leaf), time, checkpointSize: 0 });
       size++;
     }
     await insertBatch(this.store, db, entries, nodes);
     await db.updateTable('audit_state').set({ size }).where('id', '=', 1).execute();
-    const edgeKeys = rangeKeys(0, size);
-    this.pendingEdge = { size, nodes: new Map(edgeKeys.map((k) => [nodeKey(k.level, k.index), get(k.level, k.index)])) };
-    const root = size === 0 ? emptyRoot() : foldRight(edgeKeys.map((k) => get(k.level, k.index)));
+    this.pendingEdge = { size, levels: [...frontier] };
+    const largestFirst: Uint8Array[] = [];
+    for (let l = frontier.length - 1; l >= 0; l--) if (frontier[l] !== undefined) largestFirst.push(frontier[l]!);
+    const root = size === 0 ? emptyRoot() : foldRight(largestFirst);
     const note = signNote(formatCheckpoint({ origin: this.current.origin, size, rootHash: root }), signers);
     await db.insertInto('audit_checkpoints').values({ size, root_hash: buf(root), note, created_at: this.clock.now().toISOString() }).execute();
     for (const r of out) r.checkpointSize = size;
@@ -196,6 +201,19 @@ export class AuditLog {
       throw new AuditError('AUDIT_KEY_ROTATED', `the log's key was rotated (checkpoints are now signed by ${state.active_key ?? 'another key'}); restart with the home's current key`);
     }
   }
+}
+
+/** The complete subtrees of the first `size` leaves (one per set bit of `size`), by level, read in one query. */
+async function loadFrontier(db: Kysely<Database>, size: number): Promise<(Uint8Array | undefined)[]> {
+  const keys = rangeKeys(0, size);
+  const found = await fetchNodes(db, keys);
+  const levels: (Uint8Array | undefined)[] = [];
+  for (const k of keys) {
+    const h = found.get(nodeKey(k.level, k.index));
+    if (h === undefined) throw new AuditError('AUDIT_NODE_INVALID', `the store has no node at level ${k.level} index ${k.index}; run palisade audit verify`);
+    levels[k.level] = h;
+  }
+  return levels;
 }
 
 /** Types are dotted lowercase words; actors and subjects are `kind:value`; data is a JSON object. */
