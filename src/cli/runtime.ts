@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { AccessError, authenticate, authorize, type Action, type Principal, type Resource } from '../access/index.js';
 import { AuditLog, logKey, originOf, type AuditLogOptions, type LogKey } from '../audit/index.js';
 import type { Config } from '../core/config-schema.js';
 import { CoreError } from '../core/errors.js';
@@ -18,8 +19,12 @@ export interface Runtime {
   store: Store;
   key: LogKey;
   log: AuditLog;
-  /** Who is acting: the OS user until Palisade has users. */
+  /** Who is acting: the user whose PALISADE_TOKEN was given, else (local home, registry.localAdmin) the OS user as admin. */
+  principal: Principal;
+  /** `principal.id`: the audit log's actor. */
   actor: string;
+  /** Throws ACCESS_DENIED unless the policies let the principal do this. */
+  authorize(action: Action, resource: Resource): void;
   close(): Promise<void>;
 }
 
@@ -35,6 +40,13 @@ export async function createRuntime(io: Io, env: Env, flags: { config?: string; 
   const store = await openStore({ url: /^[a-z]+:\/\//.test(url) ? url : resolve(io.cwd, url) });
   const key = await bindLogKey(store, home, keys);
   const log = new AuditLog(store, key, undefined, audit);
+  let principal: Principal;
+  try {
+    principal = await principalOf(store, env, config);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   return {
     home,
     config,
@@ -42,12 +54,26 @@ export async function createRuntime(io: Io, env: Env, flags: { config?: string; 
     store,
     key,
     log,
-    actor: `os:${userInfo().username}`,
+    principal,
+    actor: principal.id,
+    authorize: (action, resource) => authorize(principal, action, resource),
     close: async () => {
       await log.flush();
       await store.close();
     },
   };
+}
+
+/**
+ * Who the CLI acts as. With PALISADE_TOKEN: that user (an unknown token is refused). Without one, on a local home
+ * whose config keeps `registry.localAdmin: true` (the default): the OS user, as an admin — a local home is no
+ * security boundary (whoever can write its database can do anything), so roles there guide the workflow. With
+ * `localAdmin: false` a token is required.
+ */
+async function principalOf(store: Store, env: Env, config: Config): Promise<Principal> {
+  if (env.token !== undefined) return authenticate(store, env.token);
+  if (config.registry.localAdmin) return { id: `os:${userInfo().username}`, role: 'admin' };
+  throw new AccessError('ACCESS_TOKEN_INVALID', 'this home requires a user token (registry.localAdmin is false): set PALISADE_TOKEN to your token from palisade users create');
 }
 
 /**
