@@ -19,6 +19,17 @@ export interface Decision {
   policies: string[];
 }
 
+const POLICY_SET = 'palisade-v1';
+let parsed = false;
+
+/** Parses the policies once per process (Cedar caches them in the module's thread-local store). */
+function ensureParsed(): void {
+  if (parsed) return;
+  const r = cedar.preparsePolicySet(POLICY_SET, { staticPolicies: POLICIES });
+  if (r.type === 'failure') throw new AccessError('ACCESS_POLICY_FAILED', `the built-in policies do not parse: ${r.errors.map((e) => e.message).join('; ')}`);
+  parsed = true;
+}
+
 const user = (id: string): { type: string; id: string } => ({ type: 'Palisade::User', id });
 
 /** Asks Cedar whether `principal` may do `action` to `resource`. Deny by default: no matching permit is a denial. */
@@ -28,12 +39,13 @@ export function decide(principal: Principal, action: Action, resource: Resource)
   if (resource.frozen !== undefined) attrs.frozen = resource.frozen;
   if (resource.protected !== undefined) attrs.protected = resource.protected;
   const resUid = { type: `Palisade::${resource.type}`, id: resource.id };
-  const answer = cedar.isAuthorized({
+  ensureParsed();
+  const answer = cedar.statefulIsAuthorized({
     principal: user(principal.id),
     action: { type: 'Palisade::Action', id: action },
     resource: resUid,
     context: {},
-    policies: { staticPolicies: POLICIES },
+    preparsedPolicySetId: POLICY_SET,
     entities: [
       { uid: user(principal.id), attrs: {}, parents: [{ type: 'Palisade::Role', id: principal.role }] },
       { uid: resUid, attrs, parents: [] },

@@ -64,7 +64,7 @@ export function parseCard(text: string): CardDraft {
   if (text.length > MAX_CARD_BYTES) throw new RegistryError('REGISTRY_CARD_INVALID', `the model card is larger than ${MAX_CARD_BYTES} bytes`);
   let raw: unknown;
   try {
-    raw = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+    raw = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true, logLevel: 'error' });
   } catch (err) {
     throw new RegistryError('REGISTRY_CARD_INVALID', `the model card is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
   }

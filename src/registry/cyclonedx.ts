@@ -25,11 +25,14 @@ let validator: ValidateFunction | undefined;
 function bomValidator(): ValidateFunction {
   if (validator === undefined) {
     const dir = join(dirname(createRequire(import.meta.url).resolve('@cyclonedx/cyclonedx-library/package.json')), 'res', 'schema');
-    const load = (f: string): object => JSON.parse(readFileSync(join(dir, f), 'utf8')) as object;
+    const load = (f: string): Record<string, unknown> => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
+    // The library's copies refer to each other as `*.SNAPSHOT.schema.json`, relative to the BOM schema's $id; the
+    // referenced schemas are registered under those names (their own $id, without SNAPSHOT, set aside).
+    const referenced = (f: string): object => ({ ...load(f), $id: `http://cyclonedx.org/schema/${f}` });
     const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false });
     addFormats(ajv);
-    ajv.addSchema(load('spdx.SNAPSHOT.schema.json'), 'spdx.SNAPSHOT.schema.json');
-    ajv.addSchema(load('jsf-0.82.SNAPSHOT.schema.json'), 'jsf-0.82.SNAPSHOT.schema.json');
+    ajv.addSchema(referenced('spdx.SNAPSHOT.schema.json'));
+    ajv.addSchema(referenced('jsf-0.82.SNAPSHOT.schema.json'));
     validator = ajv.compile(load('bom-1.6.SNAPSHOT.schema.json'));
   }
   return validator;
