@@ -34,6 +34,8 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
   const program = new Command('palisade')
     .description('Layered security for the AI stack')
     .version(VERSION)
+    // Program options only before the command: `model register --version 1.0.0` is the model's version.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run palisade --help for usage)');

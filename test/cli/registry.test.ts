@@ -1,0 +1,116 @@
+import { writeFileSync, existsSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { cyclonedxProblem } from '../../src/registry/index.js';
+import { run } from '../support/cli.js';
+import { tempDir } from '../support/tmp.js';
+import { COMPLETE_CARD, dataset, modelFiles, signingKeys } from '../registry/fixtures.js';
+
+describe('palisade model, dataset, trust, users, incident', () => {
+  it('runs the governed path from the command line, acting as the user whose token is given', async () => {
+    const d = tempDir();
+    const init = JSON.parse((await run(['init', '--json', '--admin', 'root'], { cwd: d })).stdout);
+    expect(init.admin).toMatchObject({ name: 'root', token: expect.stringMatching(/^pu_/) });
+    expect(JSON.parse((await run(['init', '--json'], { cwd: d })).stdout).admin).toBeUndefined();
+    const as = (token: string) => ({ cwd: d, env: { token } });
+    const root = as(init.admin.token);
+    const user = async (name: string, role: string): Promise<string> => {
+      const r = await run(['users', 'create', name, '--role', role, '--json'], root);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).token as string;
+    };
+    const eve = as(await user('eve', 'ml-engineer'));
+    const rita = as(await user('rita', 'security-reviewer'));
+    const vic = as(await user('vic', 'viewer'));
+
+    const { privateKey, publicPem } = signingKeys();
+    writeFileSync(join(d, 'release.pub'), publicPem);
+    expect((await run(['trust', 'add', 'release.pub', '--name', 'release'], eve)).code).toBe(2);
+    expect((await run(['trust', 'add', 'release.pub', '--name', 'release'], root)).stdout).toMatch(/trusted key release/);
+    const ds = await dataset(d);
+    writeFileSync(join(d, 'transactions.manifest.json'), ds.manifest);
+    const dsr = await run(['dataset', 'register', ds.dir, '--manifest', 'transactions.manifest.json', '--version', 'v1', '--copy', '--json'], eve);
+    expect(dsr.code, dsr.stderr).toBe(0);
+    const m = await modelFiles(d, 'fraud-model', { key: privateKey, datasetDigest: JSON.parse(dsr.stdout).rootDigest });
+    writeFileSync(m.signature!.path, m.signature!.text);
+    writeFileSync(m.attestation!.path, m.attestation!.text);
+    writeFileSync(join(d, 'card.yaml'), stringify(COMPLETE_CARD));
+    const reg = await run(['model', 'register', m.dir, '--name', 'fraud', '--version', '1.0.0', '--card', 'card.yaml', '--signature', m.signature!.path, '--attestation', m.attestation!.path, '--endpoint', 'http://127.0.0.1:9/v1', '--copy'], eve);
+    expect(reg.code, reg.stderr).toBe(0);
+    expect(reg.stdout).toMatch(/scan: safe[\s\S]*signature: verified by release[\s\S]*attestation: verified[\s\S]*card: complete/);
+    expect(existsSync(join(d, '.palisade', 'registry', 'objects'))).toBe(true);
+
+    const blocked = await run(['model', 'promote', 'fraud@1.0.0', '--to', 'production'], eve);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toMatch(/^BLOCKED fraud@1\.0\.0 -> production: approvals failed\n {2}PASS scan/);
+    const self = await run(['model', 'approve', 'fraud@1.0.0', '--comment', 'mine'], eve);
+    expect(self.code).toBe(2);
+    expect(self.stderr).toMatch(/user:eve \(ml-engineer\) may not approve/);
+    expect((await run(['model', 'approve', 'fraud@1.0.0', '--comment', 'reviewed'], rita)).code).toBe(0);
+    const ok = await run(['model', 'promote', 'fraud@1.0.0', '--to', 'production', '--reason', 'first release'], eve);
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(ok.stdout).toMatch(/^PROMOTED fraud@1\.0\.0 to production/);
+    expect(JSON.parse((await run(['model', 'resolve', 'fraud@production', '--json'], vic)).stdout)).toMatchObject({ version: '1.0.0', endpoint: 'http://127.0.0.1:9/v1' });
+
+    const bom = await run(['model', 'card', 'fraud@1.0.0', '--export', 'cyclonedx'], vic);
+    expect(bom.code, bom.stderr).toBe(0);
+    expect(cyclonedxProblem(JSON.parse(bom.stdout))).toBeUndefined();
+    expect(JSON.parse((await run(['model', 'card', '--schema'], { cwd: d })).stdout).title).toBe('Palisade model card');
+    expect((await run(['model', 'card', 'fraud@1.0.0', '--export', 'huggingface'], vic)).stdout).toMatch(/^---\nlicense: apache-2.0/);
+
+    // A viewer reads the registry and verifies the log, but cannot promote, approve or read raw audit entries.
+    for (const args of [['model', 'promote', 'fraud@1.0.0', '--to', 'staging'], ['model', 'approve', 'fraud@1.0.0', '--comment', 'x'], ['audit', 'search', '--json'], ['audit', 'tail'], ['apikeys', 'list']]) {
+      const r = await run(args, vic);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/user:vic \(viewer\) may not/);
+    }
+    expect((await run(['audit', 'verify'], vic)).code).toBe(0);
+    // On behalf of: admin only, and the admin stays on record.
+    expect((await run(['audit', 'record', '--type', 'audit.note', '--subject', 'model:fraud', '--actor', 'os:ci'], eve)).code).toBe(2);
+    expect((await run(['audit', 'record', '--type', 'audit.note', '--subject', 'model:fraud', '--actor', 'os:ci', '--data', '{"text":"backfill"}'], root)).code).toBe(0);
+
+    const inc = await run(['incident', 'open', '--model', 'fraud', '--reason', 'suspicious outputs'], rita);
+    expect(inc.code).toBe(1);
+    expect(inc.stdout).toMatch(/done freeze model:fraud[\s\S]*FAILED rollback fraud@production: no earlier good version than 1\.0\.0/);
+    const frozen = await run(['model', 'promote', 'fraud@1.0.0', '--to', 'staging'], eve);
+    expect(frozen.stderr).toMatch(/frozen by an open incident/);
+
+    const history = JSON.parse((await run(['model', 'history', 'fraud', '--json'], vic)).stdout) as { type: string; actor: string; data: Record<string, unknown> }[];
+    expect(history.find((e) => e.type === 'model.promoted')).toMatchObject({ actor: 'user:eve', data: { version: '1.0.0', alias: 'production', reason: 'first release' } });
+    expect(history.find((e) => e.type === 'audit.note')).toMatchObject({ actor: 'os:ci', data: { recordedBy: 'user:root' } });
+    expect(history.find((e) => e.type === 'model.approved')).toMatchObject({ actor: 'user:rita' });
+    const search = JSON.parse((await run(['audit', 'search', '--subject', 'model:fraud', '--json'], rita)).stdout) as { type: string }[];
+    expect(search.some((e) => e.type === 'model.gate_failed')).toBe(true);
+    expect((await run(['audit', 'verify'], root)).code).toBe(0);
+  }, 60_000);
+
+  it('refuses a bad token, and requires one when the config turns local admin off', async () => {
+    const d = tempDir();
+    await run(['init'], { cwd: d });
+    const bad = await run(['model', 'list'], { cwd: d, env: { token: 'pu_nope' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/PALISADE_TOKEN is not a valid token/);
+    expect((await run(['model', 'list'], { cwd: d })).code).toBe(0);
+    appendFileSync(join(d, '.palisade', 'config.yaml'), 'registry:\n  localAdmin: false\n');
+    const none = await run(['model', 'list'], { cwd: d });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/requires a user token/);
+  });
+
+  it('exits 2 naming bad references, cards and gates', async () => {
+    const d = tempDir();
+    await run(['init'], { cwd: d });
+    expect((await run(['model', 'promote', 'fraud', '--to', 'production'], { cwd: d })).stderr).toMatch(/not NAME@VERSION/);
+    expect((await run(['model', 'show', 'nope@1'], { cwd: d })).stderr).toMatch(/neither an alias nor a registered version/);
+    writeFileSync(join(d, 'card.yaml'), 'metrics: nope\n');
+    writeFileSync(join(d, 'm.bin'), 'x');
+    const r = await run(['model', 'register', 'm.bin', '--name', 'm', '--version', '1', '--card', 'card.yaml'], { cwd: d });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/'metrics' is wrong/);
+    expect((await run(['model', 'register', 'm.bin', '--name', 'm', '--version', '1'], { cwd: d })).code).toBe(0);
+    expect((await run(['model', 'register', 'm.bin', '--name', 'm', '--version', '1'], { cwd: d })).stderr).toMatch(/already registered/);
+    appendFileSync(join(d, '.palisade', 'config.yaml'), 'registry:\n  gates:\n    production: [scan, clean-data]\n');
+    expect((await run(['model', 'promote', 'm@1', '--to', 'production'], { cwd: d })).stderr).toMatch(/gate 'clean-data', which no layer provides/);
+  });
+});
