@@ -37,3 +37,9 @@ export async function withRegistry(io: Io, env: Env, flags: StoreFlags, fn: (dep
 
 /** Prints JSON or text. */
 export const out = (io: Io, json: boolean | undefined, value: unknown, text: string): void => io.stdout(json === true ? JSON.stringify(value, null, 2) + '\n' : text.endsWith('\n') || text === '' ? text : text + '\n');
+
+/** A command action's runner: `withRegistry`, then the exit code it returns. */
+export const registryAction =
+  (io: Io, env: Env, setCode: (c: number) => void) =>
+  (f: StoreFlags, fn: (deps: RegistryDeps, rt: Runtime) => Promise<number>): Promise<void> =>
+    withRegistry(io, env, f, fn).then(setCode);

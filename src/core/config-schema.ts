@@ -238,4 +238,15 @@ audit:
   rawText: false
   # Days raw text is kept before palisade audit purge deletes it.
   retentionDays: 30
+# The model registry's policy (palisade model promote, approve, rollback, incident). Defaults:
+# registry:
+#   gates:                       # per target alias; '*' for the others
+#     production: [scan, signature, attestation, card, metrics, approvals]
+#     '*': [scan]
+#   metrics: {}                  # e.g. { accuracy: 0.9 }: card metrics at or above these
+#   approvals: 1                 # security reviewers other than the registrant
+#   protectedAliases: [production]
+#   localAdmin: true             # no PALISADE_TOKEN on this home: the OS user acts as admin
+#   webhooks: []                 # [{ url: https://…, secretEnv: PALISADE_WEBHOOK_SECRET, events: [] }]
+#   incident: { freeze: true, rollback: [production], revokeKeys: [], notify: true }
 `;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { authenticate, createUser, decide, disableUser, listUsers, ROLES, type Action, type Principal } from '../../src/access/index.js';
 import { openTestSqlite } from '../support/stores.js';
 
-const p = (role: Principal['role'], name = role): Principal => ({ id: `user:${name}`, role });
+const p = (role: Principal['role'], name: string = role): Principal => ({ id: `user:${name}`, role });
 
 describe('access policies (Cedar)', () => {
   it('deny by default: each role gets only its own actions', () => {

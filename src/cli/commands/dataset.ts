@@ -3,14 +3,14 @@ import type { Command } from 'commander';
 import { listVersions, registerDataset } from '../../registry/index.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
-import { out, storeOptions, withRegistry } from '../registry-deps.js';
+import { out, registryAction, storeOptions } from '../registry-deps.js';
 import type { StoreFlags } from '../runtime.js';
 import { readInput } from './sign.js';
 
 /** `palisade dataset register | list`: datasets in the registry, from their manifests (palisade data snapshot). */
 export function registerDatasetCommands(program: Command, io: Io, env: Env, setCode: (c: number) => void): void {
   const ds = program.command('dataset').description('the dataset registry: versions by manifest root digest');
-  const act = (f: StoreFlags, fn: Parameters<typeof withRegistry>[3]): Promise<void> => withRegistry(io, env, f, fn).then(setCode);
+  const act = registryAction(io, env, setCode);
 
   storeOptions(ds.command('register').description('register a dataset version; its files must match the manifest'))
     .argument('<path>', 'dataset folder or file')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { closeIncident, listIncidents, openIncident, type Incident } from '../../registry/index.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
-import { out, storeOptions, withRegistry } from '../registry-deps.js';
+import { out, registryAction, storeOptions } from '../registry-deps.js';
 import type { StoreFlags } from '../runtime.js';
 
 const show = (i: Incident): string => [`incident ${i.id} on ${i.model}: ${i.reason}${i.closedAt === undefined ? '' : ` (closed ${i.closedAt} by ${i.closedBy ?? ''})`}`, ...i.steps.map((s) => `  ${s.ok ? 'done' : 'FAILED'} ${s.step} ${s.target}: ${s.detail}`)].join('\n');
@@ -10,7 +10,7 @@ const show = (i: Incident): string => [`incident ${i.id} on ${i.model}: ${i.reas
 /** `palisade incident open | close | list`: the playbook from the config, each step in the audit log. */
 export function registerIncident(program: Command, io: Io, env: Env, setCode: (c: number) => void): void {
   const inc = program.command('incident').description("incidents: freeze a model, roll production back, revoke keys, notify (the config's registry.incident playbook)");
-  const act = (f: StoreFlags, fn: Parameters<typeof withRegistry>[3]): Promise<void> => withRegistry(io, env, f, fn).then(setCode);
+  const act = registryAction(io, env, setCode);
 
   storeOptions(inc.command('open').description('open an incident and run the playbook; exit 1 when a step failed'))
     .requiredOption('--model <name>', 'the model')

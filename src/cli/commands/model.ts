@@ -26,7 +26,7 @@ import {
 } from '../../registry/index.js';
 import type { Env } from '../env.js';
 import { emit as writeOut, type Io } from '../io.js';
-import { out, storeOptions, withRegistry } from '../registry-deps.js';
+import { out, registryAction, storeOptions } from '../registry-deps.js';
 import type { StoreFlags } from '../runtime.js';
 import { readInput } from './sign.js';
 
@@ -50,7 +50,7 @@ type Flags = StoreFlags;
 /** `palisade model …`: register, cards, promotion through the gates, reviews, aliases, history and rollback. */
 export function registerModelCommands(program: Command, io: Io, env: Env, setCode: (c: number) => void): void {
   const model = program.command('model').description('the model registry: versions by digest, cards, gates, reviews, aliases, rollback');
-  const act = (f: Flags, fn: Parameters<typeof withRegistry>[3]): Promise<void> => withRegistry(io, env, f, fn).then(setCode);
+  const act = registryAction(io, env, setCode);
 
   storeOptions(model.command('register').description('register a model version: digest, scan, signature, attestation and card checks'))
     .argument('<path>', 'model folder or file')

@@ -2,14 +2,14 @@ import type { Command } from 'commander';
 import { addTrust, listTrust, removeTrust } from '../../registry/index.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
-import { out, storeOptions, withRegistry } from '../registry-deps.js';
+import { out, registryAction, storeOptions } from '../registry-deps.js';
 import type { StoreFlags } from '../runtime.js';
 import { readInput } from './sign.js';
 
 /** `palisade trust add | list | remove`: the keys and certificate roots whose signatures the registry accepts. */
 export function registerTrust(program: Command, io: Io, env: Env, setCode: (c: number) => void): void {
   const trust = program.command('trust').description('signers the registry trusts: public keys and CA certificates (admin)');
-  const act = (f: StoreFlags, fn: Parameters<typeof withRegistry>[3]): Promise<void> => withRegistry(io, env, f, fn).then(setCode);
+  const act = registryAction(io, env, setCode);
 
   storeOptions(trust.command('add').description('trust a PEM public key or CA certificate'))
     .argument('<pem>', 'PEM file')
