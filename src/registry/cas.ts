@@ -15,7 +15,7 @@ export async function copyToStore(home: string, source: string, rootDigest: stri
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.incoming-${process.pid}-${Date.now()}`);
   cpSync(source, tmp, { recursive: true, verbatimSymlinks: true, errorOnExist: true });
-  const copied = (await serializeModel(tmp, { ignorePaths, threads: 1 })).rootDigest;
+  const copied = (await serializeModel(tmp, { ignorePaths })).rootDigest;
   if (copied !== rootDigest) {
     rmSync(tmp, { recursive: true, force: true });
     throw new RegistryError('REGISTRY_ARTIFACT_INVALID', `${source} changed while it was copied (root digest ${copied}, expected ${rootDigest}); register it again`);

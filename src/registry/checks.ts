@@ -28,7 +28,7 @@ export interface AttestationCheck {
 
 /** Scans the artifact without loading it; the verdict is the worst file's. */
 export async function scanCheck(path: string, allow: readonly string[]): Promise<ScanCheck> {
-  const r = await scanPaths([path], { allow: [...allow], workers: 1 });
+  const r = await scanPaths([path], { allow: [...allow] });
   const s = r.summary;
   const verdict = s.unsafe > 0 ? 'unsafe' : s.suspicious > 0 ? 'suspicious' : s.error > 0 ? 'error' : 'safe';
   return { verdict, files: s.files, findings: r.files.flatMap((f) => f.findings.map((x) => ({ path: f.path, rule: x.rule }))).slice(0, 50) };
@@ -41,12 +41,12 @@ export async function signatureCheck(deps: RegistryDeps, path: string, bundle: s
   const reasons: string[] = [];
   try {
     for (const k of trust.keys) {
-      const r = await verifyModel(path, bundle, { publicKey: k.key, ignorePaths, threads: 1 });
+      const r = await verifyModel(path, bundle, { publicKey: k.key, ignorePaths });
       if (r.status === 'verified') return { status: 'verified', signer: k.name };
       reasons.push(`${k.name}: ${r.reason ?? r.status}`);
     }
     if (trust.roots.length > 0) {
-      const r = await verifyModel(path, bundle, { trustAnchors: trust.roots.map((x) => x.cert), ignorePaths, threads: 1 });
+      const r = await verifyModel(path, bundle, { trustAnchors: trust.roots.map((x) => x.cert), ignorePaths });
       if (r.status === 'verified') return { status: 'verified', signer: `chain to ${trust.roots.map((x) => x.name).join(' or ')}` };
       reasons.push(`certificate roots: ${r.reason ?? r.status}`);
     }
@@ -94,7 +94,7 @@ export async function attestationCheck(deps: RegistryDeps, rootDigest: string, b
       continue;
     }
     try {
-      const v = await verifyDataset(row.path, parseManifest(row.manifest), { threads: 1 });
+      const v = await verifyDataset(row.path, parseManifest(row.manifest));
       datasets.push({ name: d.name, rootDigest: digest, ok: v.ok, detail: v.ok ? `${d.name}@${row.version} verifies (${v.files} files)` : `${d.name}@${row.version} no longer matches its manifest` });
     } catch (err) {
       datasets.push({ name: d.name, rootDigest: digest, ok: false, detail: `${d.name}@${row.version} cannot be verified: ${(err as Error).message}` });

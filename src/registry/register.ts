@@ -28,6 +28,9 @@ export interface ModelRegistration {
   copy?: boolean;
   /** Extra globals the scanner allows (the config's scan.allow). */
   allow?: readonly string[];
+  /** Progress of hashing the model: total bytes once listed, then bytes as they are hashed. */
+  onListed?: (bytes: number) => void;
+  onBytes?: (bytes: number) => void;
 }
 
 /** Paths inside `root` among `files`, relative to it (what the digest leaves out). */
@@ -65,7 +68,7 @@ export async function registerModel(deps: RegistryDeps, by: Principal, reg: Mode
     throw new RegistryError('REGISTRY_ARTIFACT_INVALID', `cannot read the model ${reg.path}: ${(err as Error).message}`, { cause: err });
   }
   const ignorePaths = inside(source, [reg.signature?.path, reg.attestation?.path, reg.cardPath]);
-  const rootDigest = (await serializeModel(source, { ignorePaths, threads: 1 })).rootDigest;
+  const rootDigest = (await serializeModel(source, { ignorePaths, ...(reg.onListed === undefined ? {} : { onListed: reg.onListed }), ...(reg.onBytes === undefined ? {} : { onBytes: reg.onBytes }) })).rootDigest;
   const path = reg.copy === true ? await copyToStore(deps.home, source, rootDigest, ignorePaths) : source;
   const findings: RegistrationFindings = {
     ignorePaths,
@@ -115,7 +118,7 @@ export async function registerDataset(deps: RegistryDeps, by: Principal, reg: { 
   authorize(by, 'registerDataset', { type: 'Dataset', id: name });
   await assertNew(deps, 'dataset', name, version);
   const source = resolve(reg.path);
-  const v = await verifyDataset(source, manifest, { threads: 1 });
+  const v = await verifyDataset(source, manifest);
   if (!v.ok) throw new RegistryError('REGISTRY_ARTIFACT_INVALID', `${reg.path} does not match the manifest of ${name} (${v.consistent ? `modified: ${v.diff.modified.join(', ') || '-'}; added: ${v.diff.added.join(', ') || '-'}; removed: ${v.diff.removed.join(', ') || '-'}` : 'the manifest\'s root digest disagrees with its entries'})`);
   const path = reg.copy === true ? await copyToStore(deps.home, source, manifest.rootDigest, manifest.ignorePaths) : source;
   await deps.store.db

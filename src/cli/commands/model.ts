@@ -26,6 +26,7 @@ import {
 } from '../../registry/index.js';
 import type { Env } from '../env.js';
 import { emit as writeOut, type Io } from '../io.js';
+import { byteProgress } from '../progress.js';
 import { out, registryAction, storeOptions } from '../registry-deps.js';
 import type { StoreFlags } from '../runtime.js';
 import { readInput } from './sign.js';
@@ -61,8 +62,10 @@ export function registerModelCommands(program: Command, io: Io, env: Env, setCod
     .option('--attestation <file>', 'training attestation (palisade attest create)')
     .option('--endpoint <url>', 'where this version is served (OpenAI-compatible base URL)')
     .option('--copy', "copy the model into the home's content-addressed store")
-    .action((path: string, f: Flags & { name: string; version: string; card?: string; signature?: string; attestation?: string; endpoint?: string; copy?: boolean }) =>
+    .option('--no-progress', 'no progress bar')
+    .action((path: string, f: Flags & { name: string; version: string; card?: string; signature?: string; attestation?: string; endpoint?: string; copy?: boolean; progress?: boolean }) =>
       act(f, async (deps, rt) => {
+        const bar = byteProgress(io, f.progress, 'hashing');
         const file = (p: string | undefined, what: string): { text: string; path: string } | undefined => (p === undefined ? undefined : { text: readInput(io, p, what).toString('utf8'), path: resolve(io.cwd, p) });
         const card = file(f.card, 'model card');
         const v = await registerModel(deps, rt.principal, {
@@ -75,7 +78,9 @@ export function registerModelCommands(program: Command, io: Io, env: Env, setCod
           ...(f.endpoint === undefined ? {} : { endpoint: f.endpoint }),
           copy: f.copy === true,
           allow: rt.config.scan.allow,
-        });
+          onListed: bar.onListed,
+          onBytes: bar.onBytes,
+        }).finally(() => bar.stop());
         out(io, f.json, { ...v, signature: v.signature !== null, attestation: v.attestation !== null }, `registered ${summary(v)}`);
         return 0;
       }),
