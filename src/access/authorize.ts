@@ -1,4 +1,5 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { createRequire } from 'node:module';
+import type * as Cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { AccessError } from './errors.js';
 import { POLICIES, type Action } from './policies.js';
 import type { Principal } from './users.js';
@@ -20,27 +21,32 @@ export interface Decision {
 }
 
 const POLICY_SET = 'palisade-v1';
-let parsed = false;
+let engine: typeof Cedar | undefined;
 
-/** Parses the policies once per process (Cedar caches them in the module's thread-local store). */
-function ensureParsed(): void {
-  if (parsed) return;
-  const r = cedar.preparsePolicySet(POLICY_SET, { staticPolicies: POLICIES });
+/**
+ * Loads Cedar and parses the policies, once per process, on the first decision: compiling the WebAssembly module
+ * takes a few hundred milliseconds that commands making no decision (scan, sign) should not pay. The Node build
+ * is CommonJS and instantiates synchronously, so `require` keeps `decide` synchronous.
+ */
+function cedar(): typeof Cedar {
+  if (engine !== undefined) return engine;
+  const loaded = createRequire(import.meta.url)('@cedar-policy/cedar-wasm/nodejs') as typeof Cedar;
+  const r = loaded.preparsePolicySet(POLICY_SET, { staticPolicies: POLICIES });
   if (r.type === 'failure') throw new AccessError('ACCESS_POLICY_FAILED', `the built-in policies do not parse: ${r.errors.map((e) => e.message).join('; ')}`);
-  parsed = true;
+  engine = loaded;
+  return engine;
 }
 
 const user = (id: string): { type: string; id: string } => ({ type: 'Palisade::User', id });
 
 /** Asks Cedar whether `principal` may do `action` to `resource`. Deny by default: no matching permit is a denial. */
 export function decide(principal: Principal, action: Action, resource: Resource): Decision {
-  const attrs: Record<string, cedar.CedarValueJson> = {};
+  const attrs: Record<string, Cedar.CedarValueJson> = {};
   if (resource.registrant !== undefined) attrs.registrant = { __entity: user(resource.registrant) };
   if (resource.frozen !== undefined) attrs.frozen = resource.frozen;
   if (resource.protected !== undefined) attrs.protected = resource.protected;
   const resUid = { type: `Palisade::${resource.type}`, id: resource.id };
-  ensureParsed();
-  const answer = cedar.statefulIsAuthorized({
+  const answer = cedar().statefulIsAuthorized({
     principal: user(principal.id),
     action: { type: 'Palisade::Action', id: action },
     resource: resUid,
