@@ -82,6 +82,7 @@ export {
   setAlias,
   resolveAlias,
   registryVersion,
+  changedAliases,
   modelHistory,
   addTrust,
   listTrust,

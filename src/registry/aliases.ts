@@ -62,14 +62,45 @@ export async function aliasResource(deps: RegistryDeps, name: string, alias: str
   return { type: 'Alias', id: `${name}@${alias}`, protected: deps.config.protectedAliases.includes(alias), frozen: (await frozenBy(deps, name)) !== undefined };
 }
 
+const isConflict = (err: unknown): boolean => {
+  const code = (err as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+};
+
+/**
+ * Runs a change that takes the next counter value. Two writers on PostgreSQL can read the same max; the second
+ * insert then hits the primary key, and the change is retried with a fresh value.
+ */
+export async function withNextSeq(deps: Pick<RegistryDeps, 'store'>, fn: (trx: Transaction<Database>, seq: number) => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.store.db.transaction().execute(async (trx) => fn(trx, (await registryVersion(trx)) + 1));
+      return;
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err;
+    }
+  }
+}
+
+/** Aliases moved after change counter `since` (what a gateway re-reads after `registryVersion` grew), with endpoints. */
+export async function changedAliases(deps: Pick<RegistryDeps, 'store'>, since: number): Promise<(Resolved & { seq: number })[]> {
+  const rows = await deps.store.db
+    .selectFrom('registry_aliases as a')
+    .innerJoin('registry_versions as v', (j) => j.onRef('v.name', '=', 'a.name').onRef('v.version', '=', 'a.version').on('v.kind', '=', 'model'))
+    .select(['a.name', 'a.alias', 'a.version', 'a.seq', 'v.root_digest', 'v.endpoint'])
+    .where('a.seq', '>', since)
+    .orderBy('a.seq')
+    .execute();
+  return rows.map((r) => ({ name: r.name, alias: r.alias, version: r.version, rootDigest: r.root_digest, ...(r.endpoint === null ? {} : { endpoint: r.endpoint }), seq: Number(r.seq) }));
+}
+
 /** Moves an alias in one transaction: the pointer, the move's history row, and the change counter. */
 export async function moveAlias(deps: RegistryDeps, m: { name: string; alias: string; to: string; actor: string; reason: string; kind: AliasMove['kind'] }): Promise<AliasMove> {
   const at = nowOf(deps).toISOString();
   let from: string | undefined;
-  await deps.store.db.transaction().execute(async (trx) => {
+  await withNextSeq(deps, async (trx, seq) => {
     const cur = await trx.selectFrom('registry_aliases').select('version').where('name', '=', m.name).where('alias', '=', m.alias).executeTakeFirst();
     from = cur?.version;
-    const seq = (await registryVersion(trx)) + 1;
     if (cur === undefined) await trx.insertInto('registry_aliases').values({ name: m.name, alias: m.alias, version: m.to, updated_at: at, updated_by: m.actor, seq }).execute();
     else await trx.updateTable('registry_aliases').set({ version: m.to, updated_at: at, updated_by: m.actor, seq }).where('name', '=', m.name).where('alias', '=', m.alias).execute();
     await trx.insertInto('registry_alias_moves').values({ seq, name: m.name, alias: m.alias, from_version: from ?? null, to_version: m.to, actor: m.actor, reason: m.reason, kind: m.kind, at }).execute();

@@ -5,10 +5,10 @@ import { checkName } from './names.js';
 
 /**
  * A model's history, read from the audit log (so it is as tamper-evident as the log): registrations, gate results,
- * reviews, promotions and rollbacks, oldest first.
+ * reviews, promotions and rollbacks, oldest first — the newest 10,000 (the search's cap), gateway requests left out.
  */
 export async function modelHistory(deps: RegistryDeps, by: Principal, name: string): Promise<EntryView[]> {
   authorize(by, 'read', { type: 'Model', id: checkName(name) });
-  const entries = await searchEntries(deps.store, { subject: `model:${name}`, limit: 100_000 });
-  return entries.filter((e) => e.type !== 'gateway.request').reverse();
+  const entries = await searchEntries(deps.store, { subject: `model:${name}`, skipTypePrefix: 'gateway.', limit: 10_000 });
+  return entries.reverse();
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { authorize, type Principal } from '../access/index.js';
 import { revokeApiKey } from '../gateway/index.js';
-import { lastKnownGood, moveAlias, registryVersion } from './aliases.js';
+import { lastKnownGood, moveAlias, withNextSeq } from './aliases.js';
 import { emit, nowOf, type RegistryDeps } from './deps.js';
 import { RegistryError } from './errors.js';
 import { checkName } from './names.js';
@@ -25,8 +25,7 @@ export interface Incident {
 }
 
 async function setFrozen(deps: RegistryDeps, model: string, incident: string | null): Promise<void> {
-  await deps.store.db.transaction().execute(async (trx) => {
-    const seq = (await registryVersion(trx)) + 1;
+  await withNextSeq(deps, async (trx, seq) => {
     const cur = await trx.selectFrom('registry_models').select('name').where('name', '=', model).executeTakeFirst();
     if (cur === undefined) await trx.insertInto('registry_models').values({ name: model, frozen_by: incident, seq }).execute();
     else await trx.updateTable('registry_models').set({ frozen_by: incident, seq }).where('name', '=', model).execute();

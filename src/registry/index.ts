@@ -12,7 +12,7 @@ export { checkAlias, checkName, checkVersion, parseRef } from './names.js';
 export { addTrust, listTrust, removeTrust, type TrustedSigner } from './trust.js';
 export { registerDataset, registerModel, type ModelRegistration } from './register.js';
 export { getVersion, listVersions, type RegistrationFindings, type VersionRecord } from './versions.js';
-export { aliasMoves, frozenBy, lastKnownGood, listAliases, registryVersion, resolveAlias, rollback, setAlias, type AliasMove, type Resolved } from './aliases.js';
+export { aliasMoves, changedAliases, frozenBy, lastKnownGood, listAliases, registryVersion, resolveAlias, rollback, setAlias, type AliasMove, type Resolved } from './aliases.js';
 export { BUILTIN_GATES, defaultGates, GateSet, type Gate, type GateContext, type GateResult } from './gates.js';
 export { gatesFor, promote, review, type PromotionResult } from './promote.js';
 export { modelHistory } from './history.js';

@@ -53,6 +53,10 @@ describe('palisade model, dataset, trust, users, incident', () => {
     expect(ok.stdout).toMatch(/^PROMOTED fraud@1\.0\.0 to production/);
     expect(JSON.parse((await run(['model', 'resolve', 'fraud@production', '--json'], vic)).stdout)).toMatchObject({ version: '1.0.0', endpoint: 'http://127.0.0.1:9/v1' });
 
+    const hand = await run(['model', 'alias', 'fraud@1.0.0', '--to', 'production', '--reason', 'skip the gates'], root);
+    expect(hand.code).toBe(2);
+    expect(hand.stderr).toMatch(/a protected alias moves only through promote/);
+    expect((await run(['model', 'alias', 'fraud@1.0.0', '--to', 'canary', '--reason', 'try it'], eve)).stdout).toMatch(/fraud@canary -> 1\.0\.0/);
     const bom = await run(['model', 'card', 'fraud@1.0.0', '--export', 'cyclonedx'], vic);
     expect(bom.code, bom.stderr).toBe(0);
     expect(cyclonedxProblem(JSON.parse(bom.stdout))).toBeUndefined();

@@ -6,6 +6,7 @@ import { RegistryConfigSchema } from '../../src/core/config-schema.js';
 import { createApiKey, listApiKeys } from '../../src/gateway/index.js';
 import {
   addTrust,
+  changedAliases,
   closeIncident,
   modelHistory,
   openIncident,
@@ -16,6 +17,7 @@ import {
   resolveAlias,
   review,
   rollback,
+  setAlias,
   type RegistryDeps,
 } from '../../src/registry/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -95,6 +97,12 @@ async function run(store: Store): Promise<void> {
   expect((await promote(deps, eve, 'fraud', '3.0.0', 'production')).promoted).toBe(true);
   expect(await registryVersion(store.db)).toBeGreaterThan(before);
   expect(await resolveAlias(deps, 'fraud', 'production')).toMatchObject({ version: '3.0.0', endpoint: 'http://127.0.0.1:9/3.0.0/v1' });
+  expect(await changedAliases(deps, before)).toEqual([{ name: 'fraud', alias: 'production', version: '3.0.0', rootDigest: expect.any(String), endpoint: 'http://127.0.0.1:9/3.0.0/v1', seq: await registryVersion(store.db) }]);
+  // Concurrent alias moves each get their own change number (PostgreSQL retries the one that collided).
+  const beforeMoves = await registryVersion(store.db);
+  await Promise.all(['staging', 'canary', 'shadow', 'qa'].map((a) => setAlias(deps, eve, 'fraud', '1.0.0', a, 'parallel')));
+  expect(await registryVersion(store.db)).toBe(beforeMoves + 4);
+  await expect(setAlias(deps, admin, 'fraud', '1.0.0', 'production', 'by hand')).rejects.toMatchObject({ code: 'ACCESS_DENIED', message: expect.stringMatching(/protected alias/) });
 
   // A viewer may read but not promote, approve, or read the raw audit log.
   await expect(promote(deps, vic, 'fraud', '3.0.0', 'staging')).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
@@ -112,9 +120,11 @@ async function run(store: Store): Promise<void> {
   // Nothing earlier than 1.0.0 is good: a second rollback has nowhere to go.
   await expect(rollback(deps, eve, 'fraud')).rejects.toMatchObject({ code: 'REGISTRY_ROLLBACK_IMPOSSIBLE' });
 
+  await log.record({ type: 'gateway.request', actor: 'apikey:x', subject: 'model:fraud', data: {} });
   await log.flush();
   const types = (await modelHistory(deps, vic, 'fraud')).map((e) => e.type);
-  for (const t of ['model.registered', 'model.gate_failed', 'model.promotion_blocked', 'model.approved', 'model.rejected', 'model.promoted', 'model.rolled_back']) expect(types).toContain(t);
+  expect(types).not.toContain('gateway.request');
+  for (const t of ['model.alias_set', 'model.registered', 'model.gate_failed', 'model.promotion_blocked', 'model.approved', 'model.rejected', 'model.promoted', 'model.rolled_back']) expect(types).toContain(t);
   expect(await verifyLog(store, { origin: log.key.origin, verifier: log.key.verifier })).toMatchObject({ ok: true });
 }
 
