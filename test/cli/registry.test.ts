@@ -2,7 +2,9 @@ import { writeFileSync, existsSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { cyclonedxProblem } from '../../src/registry/index.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cyclonedxProblem, verifyWebhook } from '../../src/registry/index.js';
 import { run } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 import { COMPLETE_CARD, dataset, modelFiles, signingKeys } from '../registry/fixtures.js';
@@ -116,5 +118,36 @@ describe('palisade model, dataset, trust, users, incident', () => {
     expect((await run(['model', 'register', 'm.bin', '--name', 'm', '--version', '1'], { cwd: d })).stderr).toMatch(/already registered/);
     appendFileSync(join(d, '.palisade', 'config.yaml'), 'registry:\n  gates:\n    production: [scan, clean-data]\n');
     expect((await run(['model', 'promote', 'm@1', '--to', 'production'], { cwd: d })).stderr).toMatch(/gate 'clean-data', which no layer provides/);
+  });
+
+  it('sends registry events to the configured webhooks, signed with the secret from the environment', async () => {
+    const d = tempDir();
+    await run(['init'], { cwd: d });
+    const got: { headers: Record<string, string>; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        got.push({ headers: req.headers as Record<string, string>, body });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+      appendFileSync(join(d, '.palisade', 'config.yaml'), `registry:\n  webhooks:\n    - url: ${url}\n      secretEnv: HOOK_SECRET\n      events: [model.registered]\n`);
+      writeFileSync(join(d, 'm.bin'), 'weights');
+      const secret = `whsec_${Buffer.from('loopback secret').toString('base64')}`;
+      const missing = await run(['model', 'register', 'm.bin', '--name', 'm', '--version', '1'], { cwd: d });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/secretEnv HOOK_SECRET, which is not set/);
+      const r = await run(['model', 'register', 'm.bin', '--name', 'm', '--version', '1'], { cwd: d, env: { secret: (n) => (n === 'HOOK_SECRET' ? secret : undefined) } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(got).toHaveLength(1);
+      expect(JSON.parse(got[0]!.body)).toMatchObject({ type: 'model.registered', data: { subject: 'model:m', version: '1' } });
+      expect(verifyWebhook(secret, got[0]!.headers, got[0]!.body, new Date())).toBe(true);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
