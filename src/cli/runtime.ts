@@ -36,8 +36,7 @@ export async function createRuntime(io: Io, env: Env, flags: { config?: string; 
   const { config, home } = resolved ?? resolveConfig(io.cwd, env, flags.config);
   if (home === undefined) throw new CoreError('CORE_HOME_NOT_FOUND', 'no Palisade home here or above: run palisade init (or set PALISADE_HOME)');
   const keys = loadHomeKeys(home);
-  const url = flags.store ?? config.store.url ?? join(home, 'palisade.db');
-  const store = await openStore({ url: /^[a-z]+:\/\//.test(url) ? url : resolve(io.cwd, url) });
+  const store = await openHomeStore(io, config, home, flags.store);
   const key = await bindLogKey(store, home, keys);
   const log = new AuditLog(store, key, undefined, audit);
   let principal: Principal;
@@ -62,6 +61,12 @@ export async function createRuntime(io: Io, env: Env, flags: { config?: string; 
       await store.close();
     },
   };
+}
+
+/** The home's store: `--store`, else the config's `store.url`, else `<home>/palisade.db`. */
+export function openHomeStore(io: Io, config: Config, home: string, flag: string | undefined): Promise<Store> {
+  const url = flag ?? config.store.url ?? join(home, 'palisade.db');
+  return openStore({ url: /^[a-z]+:\/\//.test(url) ? url : resolve(io.cwd, url) });
 }
 
 /**

@@ -102,6 +102,8 @@ describe('palisade model, dataset, trust, users, incident', () => {
     const none = await run(['model', 'list'], { cwd: d });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/requires a user token/);
+    // init stays re-runnable on such a home: it needs no principal.
+    expect((await run(['init'], { cwd: d })).code).toBe(0);
   });
 
   it('exits 2 naming bad references, cards and gates', async () => {
