@@ -57,6 +57,12 @@ describe('users and tokens', () => {
       await expect(authenticate(store, token)).rejects.toMatchObject({ code: 'ACCESS_TOKEN_INVALID' });
       expect((await listUsers(store))[0]!.disabledAt).toBeDefined();
       await expect(disableUser(store, 'rita')).rejects.toMatchObject({ code: 'ACCESS_USER_NOT_FOUND' });
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.string({ maxLength: 100 }), fc.string({ minLength: 43, maxLength: 43 }).map((t) => `pu_${t}`)), async (t) => {
+          await expect(authenticate(store, t)).rejects.toMatchObject({ code: 'ACCESS_TOKEN_INVALID' });
+        }),
+        { numRuns: 100 },
+      );
     } finally {
       await cleanup();
     }
