@@ -91,6 +91,11 @@ async function governedPath(storeUrl?: string): Promise<void> {
   expect(inc.stdout).toMatch(/done freeze model:fraud[\s\S]*FAILED rollback fraud@production: no earlier good version than 1\.0\.0/);
   const frozen = await run(['model', 'promote', 'fraud@1.0.0', '--to', 'staging'], eve);
   expect(frozen.stderr).toMatch(/frozen by an open incident/);
+  const incidents = JSON.parse((await run(['incident', 'list', '--json'], vic)).stdout) as { id: string; closedAt?: string }[];
+  expect(incidents).toHaveLength(1);
+  expect((await run(['incident', 'close', incidents[0]!.id, '--comment', 'false alarm'], rita)).code).toBe(0);
+  expect((await run(['incident', 'close', incidents[0]!.id], rita)).stderr).toMatch(/was closed at/);
+  expect((await run(['model', 'alias', 'fraud@1.0.0', '--to', 'staging', '--reason', 'after the incident'], eve)).code).toBe(0);
 
   const history = JSON.parse((await run(['model', 'history', 'fraud', '--json'], vic)).stdout) as { type: string; actor: string; data: Record<string, unknown> }[];
   expect(history.find((e) => e.type === 'model.promoted')).toMatchObject({ actor: 'user:eve', data: { version: '1.0.0', alias: 'production', reason: 'first release' } });
