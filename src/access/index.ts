@@ -2,4 +2,5 @@
 export { AccessError, type AccessErrorCode } from './errors.js';
 export { authenticate, createUser, disableUser, hasUsers, isRole, listUsers, ROLES, type Principal, type Role, type UserRecord } from './users.js';
 export { ACTIONS, POLICIES, type Action } from './policies.js';
+export { CEDAR_SCHEMA } from './schema.js';
 export { authorize, decide, type Decision, type Resource } from './authorize.js';

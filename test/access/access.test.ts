@@ -1,11 +1,23 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { authenticate, createUser, decide, disableUser, listUsers, ROLES, type Action, type Principal } from '../../src/access/index.js';
+import { createRequire } from 'node:module';
+import type * as Cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { authenticate, CEDAR_SCHEMA, createUser, decide, disableUser, listUsers, POLICIES, ROLES, type Action, type Principal } from '../../src/access/index.js';
 import { openTestSqlite } from '../support/stores.js';
 
 const p = (role: Principal['role'], name: string = role): Principal => ({ id: `user:${name}`, role });
 
 describe('access policies (Cedar)', () => {
+  it('validate against the schema, which catches a misspelt attribute or action', () => {
+    const cedar = createRequire(import.meta.url)('@cedar-policy/cedar-wasm/nodejs') as typeof Cedar;
+    const validate = (policies: Record<string, string>): unknown => cedar.validate({ schema: CEDAR_SCHEMA, policies: { staticPolicies: policies } });
+    expect(validate(POLICIES)).toMatchObject({ type: 'success', validationErrors: [] });
+    const typo = { ...POLICIES, 'no-self-approval': POLICIES['no-self-approval']!.replace('resource.registrant', 'resource.registrnt') };
+    expect((validate(typo) as { validationErrors: unknown[] }).validationErrors.length).toBeGreaterThan(0);
+    const action = { ...POLICIES, 'viewer-reads': POLICIES['viewer-reads']!.replace('"read"', '"raed"') };
+    expect((validate(action) as { validationErrors: unknown[] }).validationErrors.length).toBeGreaterThan(0);
+  });
+
   it('deny by default: each role gets only its own actions', () => {
     const allowed = (role: Principal['role'], action: Action): boolean => decide(p(role), action, { type: 'Model', id: 'm' }).allowed;
     expect(allowed('viewer', 'read')).toBe(true);
