@@ -111,3 +111,55 @@ export {
   type CustomPattern,
   type DenyTopic,
 } from './guard/index.js';
+/**
+ * The registry: register models and datasets by digest, run promotion gates, review, move aliases, roll back,
+ * open incidents. Every function takes the acting principal and is authorized by the access layer.
+ * @example
+ * import { promote, type RegistryDeps, type Principal } from 'palisade';
+ * declare const deps: RegistryDeps;
+ * const eve: Principal = { id: 'user:eve', role: 'ml-engineer' };
+ * const r = await promote(deps, eve, 'fraud', '1.0.0', 'production');
+ * if (!r.promoted) console.log(r.gates.filter((g) => !g.ok));
+ */
+export {
+  registerModel,
+  registerDataset,
+  promote,
+  review,
+  rollback,
+  setAlias,
+  resolveAlias,
+  registryVersion,
+  changedAliases,
+  modelHistory,
+  addTrust,
+  listTrust,
+  removeTrust,
+  openIncident,
+  closeIncident,
+  listIncidents,
+  getVersion,
+  listVersions,
+  GateSet,
+  BUILTIN_GATES,
+  defaultGates,
+  ModelCardSchema,
+  parseCard,
+  cardJsonSchema,
+  exportCyclonedx,
+  huggingfaceCard,
+  markdownCard,
+  signWebhook,
+  verifyWebhook,
+  webhookNotifier,
+  RegistryError,
+} from './registry/index.js';
+export type { RegistryDeps, RegistryEvent, Gate, GateContext, GateResult, PromotionResult, VersionRecord, Resolved, AliasMove, Incident, ModelCard, CardDraft, TrustedSigner, WebhookTarget, RegistryErrorCode } from './registry/index.js';
+/**
+ * Least privilege: users with roles, tokens, and Cedar policy decisions.
+ * @example
+ * import { decide } from 'palisade';
+ * decide({ id: 'user:vic', role: 'viewer' }, 'promote', { type: 'Alias', id: 'fraud@production' }).allowed; // false
+ */
+export { authenticate, authorize, decide, createUser, listUsers, disableUser, ROLES, POLICIES, AccessError } from './access/index.js';
+export type { Principal, Role, Action, Resource as AccessResource, Decision, UserRecord, AccessErrorCode } from './access/index.js';

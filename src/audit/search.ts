@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Store } from '../store/index.js';
 
 export interface EntryView {
@@ -15,6 +16,8 @@ export interface SearchFilter {
   subject?: string;
   /** RFC 3339 time; entries at or after it. */
   since?: string;
+  /** Leave out entries whose type starts with this, e.g. `gateway.` (request entries share a model's subject). */
+  skipTypePrefix?: string;
   /** Newest first, at most this many. */
   limit?: number;
 }
@@ -26,6 +29,8 @@ export async function searchEntries(store: Store, f: SearchFilter): Promise<Entr
   if (f.actor !== undefined) q = q.where('actor', '=', f.actor);
   if (f.subject !== undefined) q = q.where('subject', '=', f.subject);
   if (f.since !== undefined) q = q.where('time', '>=', new Date(f.since).toISOString());
+  // substr, not LIKE: event types contain `_`, a LIKE wildcard.
+  if (f.skipTypePrefix !== undefined) q = q.where(sql<string>`substr(type, 1, ${f.skipTypePrefix.length})`, '!=', f.skipTypePrefix);
   const rows = await q.orderBy('idx', 'desc').limit(Math.min(Math.max(1, f.limit ?? 20), 10_000)).execute();
   return rows.map((r) => {
     const e = JSON.parse(Buffer.from(r.entry).toString('utf8')) as Omit<EntryView, 'index'>;

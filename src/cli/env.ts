@@ -4,6 +4,8 @@ export interface Env {
   home?: string;
   /** $PALISADE_CONFIG: a config file. */
   config?: string;
+  /** $PALISADE_TOKEN: the control-plane user token the CLI acts as (never logged). */
+  token?: string;
   /** Reads a variable the config names for an upstream credential (`apiKeyEnv`); never logged. */
   secret?: (name: string) => string | undefined;
 }
@@ -12,6 +14,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
   const out: Env = {};
   if (env.PALISADE_HOME) out.home = env.PALISADE_HOME;
   if (env.PALISADE_CONFIG) out.config = env.PALISADE_CONFIG;
+  if (env.PALISADE_TOKEN) out.token = env.PALISADE_TOKEN;
   out.secret = (name) => env[name];
   return out;
 }

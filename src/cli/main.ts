@@ -9,6 +9,11 @@ import { runScan, type ScanFlags } from './commands/scan.js';
 import { registerSign } from './commands/sign.js';
 import { registerData } from './commands/data.js';
 import { registerAttest } from './commands/attest.js';
+import { registerModelCommands } from './commands/model.js';
+import { registerDatasetCommands } from './commands/dataset.js';
+import { registerTrust } from './commands/trust.js';
+import { registerUsers } from './commands/users.js';
+import { registerIncident } from './commands/incident.js';
 import { readEnv, type Env } from './env.js';
 import { processIo, type Io } from './io.js';
 import { VERSION } from './version.js';
@@ -29,6 +34,8 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
   const program = new Command('palisade')
     .description('Layered security for the AI stack')
     .version(VERSION)
+    // Program options only before the command: `model register --version 1.0.0` is the model's version.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run palisade --help for usage)');
@@ -37,8 +44,9 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
     .command('init')
     .description('create the Palisade home (.palisade/ with config.yaml) here, or at $PALISADE_HOME; safe to re-run')
     .option('--json', 'print what was created as JSON')
-    .action((flags: { json?: boolean }) => {
-      code = runInit(flags, io, env);
+    .option('--admin <name>', 'name of the first admin (created when the store has no users; default: your OS user name)')
+    .action(async (flags: { json?: boolean; admin?: string }) => {
+      code = await runInit(flags, io, env);
     });
 
   program
@@ -69,6 +77,11 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
   registerSign(program, io, env, setCode);
   registerData(program, io, env, setCode);
   registerAttest(program, io, env, setCode);
+  registerModelCommands(program, io, env, setCode);
+  registerDatasetCommands(program, io, env, setCode);
+  registerTrust(program, io, env, setCode);
+  registerUsers(program, io, env, setCode);
+  registerIncident(program, io, env, setCode);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

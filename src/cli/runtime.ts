@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { AccessError, authenticate, authorize, type Action, type Principal, type Resource } from '../access/index.js';
 import { AuditLog, logKey, originOf, type AuditLogOptions, type LogKey } from '../audit/index.js';
 import type { Config } from '../core/config-schema.js';
 import { CoreError } from '../core/errors.js';
@@ -18,8 +19,12 @@ export interface Runtime {
   store: Store;
   key: LogKey;
   log: AuditLog;
-  /** Who is acting: the OS user until Palisade has users. */
+  /** Who is acting: the user whose PALISADE_TOKEN was given, else (local home, registry.localAdmin) the OS user as admin. */
+  principal: Principal;
+  /** `principal.id`: the audit log's actor. */
   actor: string;
+  /** Throws ACCESS_DENIED unless the policies let the principal do this. */
+  authorize(action: Action, resource: Resource): void;
   close(): Promise<void>;
 }
 
@@ -31,10 +36,16 @@ export async function createRuntime(io: Io, env: Env, flags: { config?: string; 
   const { config, home } = resolved ?? resolveConfig(io.cwd, env, flags.config);
   if (home === undefined) throw new CoreError('CORE_HOME_NOT_FOUND', 'no Palisade home here or above: run palisade init (or set PALISADE_HOME)');
   const keys = loadHomeKeys(home);
-  const url = flags.store ?? config.store.url ?? join(home, 'palisade.db');
-  const store = await openStore({ url: /^[a-z]+:\/\//.test(url) ? url : resolve(io.cwd, url) });
+  const store = await openHomeStore(io, config, home, flags.store);
   const key = await bindLogKey(store, home, keys);
   const log = new AuditLog(store, key, undefined, audit);
+  let principal: Principal;
+  try {
+    principal = await principalOf(store, env, config);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   return {
     home,
     config,
@@ -42,12 +53,32 @@ export async function createRuntime(io: Io, env: Env, flags: { config?: string; 
     store,
     key,
     log,
-    actor: `os:${userInfo().username}`,
+    principal,
+    actor: principal.id,
+    authorize: (action, resource) => authorize(principal, action, resource),
     close: async () => {
       await log.flush();
       await store.close();
     },
   };
+}
+
+/** The home's store: `--store`, else the config's `store.url`, else `<home>/palisade.db`. */
+export function openHomeStore(io: Io, config: Config, home: string, flag: string | undefined): Promise<Store> {
+  const url = flag ?? config.store.url ?? join(home, 'palisade.db');
+  return openStore({ url: /^[a-z]+:\/\//.test(url) ? url : resolve(io.cwd, url) });
+}
+
+/**
+ * Who the CLI acts as. With PALISADE_TOKEN: that user (an unknown token is refused). Without one, on a local home
+ * whose config keeps `registry.localAdmin: true` (the default): the OS user, as an admin — a local home is no
+ * security boundary (whoever can write its database can do anything), so roles there guide the workflow. With
+ * `localAdmin: false` a token is required.
+ */
+async function principalOf(store: Store, env: Env, config: Config): Promise<Principal> {
+  if (env.token !== undefined) return authenticate(store, env.token);
+  if (config.registry.localAdmin) return { id: `os:${userInfo().username}`, role: 'admin' };
+  throw new AccessError('ACCESS_TOKEN_INVALID', 'this home requires a user token (registry.localAdmin is false): set PALISADE_TOKEN to your token from palisade users create');
 }
 
 /**

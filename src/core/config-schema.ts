@@ -134,6 +134,68 @@ export const GatewayConfigSchema = z
   })
   .default({ bodyLimitBytes: 1024 * 1024, audit: 'background', anomaly: AnomalyConfigSchema.parse(undefined) });
 
+/** A receiver of registry and incident webhooks, signed as Standard Webhooks (id, timestamp, HMAC-SHA256). */
+export const WebhookSchema = z.strictObject({
+  url: HttpUrl,
+  /** Environment variable holding the signing secret (`whsec_` + base64, as Standard Webhooks writes it). */
+  secretEnv: EnvName,
+  /** Event types sent (e.g. model.promoted); empty: all. */
+  events: z.array(z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, 'expected a dotted event type such as model.promoted')).default([]),
+});
+
+/** What `palisade incident open` does, in order. */
+export const PlaybookSchema = z
+  .strictObject({
+    /** Freeze the model: no promotion or alias move until the incident is closed. */
+    freeze: z.boolean().default(true),
+    /** Aliases moved back to their last known good version. */
+    rollback: z.array(z.string()).default(['production']),
+    /** Gateway API key ids revoked. */
+    revokeKeys: z.array(z.string()).default([]),
+    /** Send `incident.opened` to the webhooks. */
+    notify: z.boolean().default(true),
+  })
+  .default({ freeze: true, rollback: ['production'], revokeKeys: [], notify: true });
+
+const GATE_NAME = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'gate names are lowercase letters, digits and -');
+
+/** The model registry's policy: promotion gates per alias, thresholds, approvals, protected aliases, incidents. */
+export const RegistryConfigSchema = z
+  .strictObject({
+    /**
+     * Gates run by `palisade model promote`, per target alias; `'*'` for aliases not listed. Names from the built-in
+     * list (scan, signature, attestation, card, metrics, approvals) or ones a later layer registers.
+     */
+    gates: z.record(z.string(), z.array(GATE_NAME)).default({ production: ['scan', 'signature', 'attestation', 'card', 'metrics', 'approvals'], '*': ['scan'] }),
+    /** Card metrics that must be at or above these values (metrics gate). */
+    metrics: z.record(z.string(), z.number()).default({}),
+    /** Approvals from distinct security reviewers, none of them the registrant (approvals gate). */
+    approvals: z.number().int().min(0).max(10).default(1),
+    /** Aliases no one moves by hand: only promote (through the gates) and rollback move them. */
+    protectedAliases: z.array(z.string()).default(['production']),
+    /**
+     * With no PALISADE_TOKEN on a local home, the OS user acts as an admin (a local home is not a security
+     * boundary: whoever can write its database can do anything). false: a token is required for every command.
+     */
+    localAdmin: z.boolean().default(true),
+    webhooks: z.array(WebhookSchema).default([]),
+    /** Webhook delivery: attempts in all, and the first retry's delay (doubled each time). */
+    webhookAttempts: z.number().int().min(1).max(10).default(4),
+    webhookBackoffMs: z.number().int().min(1).max(60_000).default(500),
+    incident: PlaybookSchema,
+  })
+  .default({
+    gates: { production: ['scan', 'signature', 'attestation', 'card', 'metrics', 'approvals'], '*': ['scan'] },
+    metrics: {},
+    approvals: 1,
+    protectedAliases: ['production'],
+    localAdmin: true,
+    webhooks: [],
+    webhookAttempts: 4,
+    webhookBackoffMs: 500,
+    incident: { freeze: true, rollback: ['production'], revokeKeys: [], notify: true },
+  });
+
 export const ConfigSchema = z.strictObject({
   /** Schema version of this file. */
   version: z.literal(1).default(1),
@@ -157,9 +219,11 @@ export const ConfigSchema = z.strictObject({
     .default({ input: [], output: [], settings: {}, restore: false }),
   limits: LimitsConfigSchema,
   gateway: GatewayConfigSchema,
+  registry: RegistryConfigSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+export type RegistryConfig = z.infer<typeof RegistryConfigSchema>;
 
 /** The config `palisade init` writes: every default spelled out, so users see what they can change. */
 export const DEFAULT_CONFIG_YAML = `# Palisade configuration. Unknown keys are errors.
@@ -178,4 +242,15 @@ audit:
   rawText: false
   # Days raw text is kept before palisade audit purge deletes it.
   retentionDays: 30
+# The model registry's policy (palisade model promote, approve, rollback, incident). Defaults:
+# registry:
+#   gates:                       # per target alias; '*' for the others
+#     production: [scan, signature, attestation, card, metrics, approvals]
+#     '*': [scan]
+#   metrics: {}                  # e.g. { accuracy: 0.9 }: card metrics at or above these
+#   approvals: 1                 # security reviewers other than the registrant
+#   protectedAliases: [production]
+#   localAdmin: true             # no PALISADE_TOKEN on this home: the OS user acts as admin
+#   webhooks: []                 # [{ url: https://…, secretEnv: PALISADE_WEBHOOK_SECRET, events: [] }]
+#   incident: { freeze: true, rollback: [production], revokeKeys: [], notify: true }
 `;

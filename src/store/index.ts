@@ -2,3 +2,4 @@
 export { openStore, redact, dropSchema, type Dialect, type Store, type StoreOptions } from './connect.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export type { Database, AuditEntryTable, AuditNodeTable, AuditCheckpointTable, AuditStateTable, AuditRawTable } from './schema.js';
+export type { RegistryVersionTable, RegistryAliasTable, RegistryAliasMoveTable, UserTable, IncidentTable } from './schema.js';

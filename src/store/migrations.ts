@@ -86,6 +86,101 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // The registry: versions with what registration found, aliases (and every move of one), approvals, trusted
+    // signers, users of the control plane, incidents. `seq` columns order changes so readers can poll cheaply.
+    '0004_registry': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('registry_versions')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('root_digest', 'text', (c) => c.notNull())
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('copied', 'integer', (c) => c.notNull())
+          .addColumn('endpoint', 'text')
+          .addColumn('registrant', 'text', (c) => c.notNull())
+          .addColumn('registered_at', 'text', (c) => c.notNull())
+          .addColumn('findings', 'text', (c) => c.notNull())
+          .addColumn('signature', 'text')
+          .addColumn('attestation', 'text')
+          .addColumn('card', 'text')
+          .addColumn('manifest', 'text')
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('registry_versions_pk', ['kind', 'name', 'version'])
+          .execute();
+        await db.schema
+          .createTable('registry_aliases')
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('alias', 'text', (c) => c.notNull())
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('updated_by', 'text', (c) => c.notNull())
+          .addColumn('seq', sql.raw(big), (c) => c.notNull())
+          .addPrimaryKeyConstraint('registry_aliases_pk', ['name', 'alias'])
+          .execute();
+        await db.schema
+          .createTable('registry_alias_moves')
+          .addColumn('seq', sql.raw(big), (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('alias', 'text', (c) => c.notNull())
+          .addColumn('from_version', 'text')
+          .addColumn('to_version', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('registry_alias_moves_name').on('registry_alias_moves').columns(['name', 'alias']).execute();
+        await db.schema
+          .createTable('registry_models')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('frozen_by', 'text')
+          .addColumn('seq', sql.raw(big), (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('registry_reviews')
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('reviewer', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('decision', 'text', (c) => c.notNull())
+          .addColumn('comment', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('registry_reviews_pk', ['name', 'version', 'reviewer'])
+          .execute();
+        await db.schema
+          .createTable('registry_trust')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('pem', 'text', (c) => c.notNull())
+          .addColumn('fingerprint', 'text', (c) => c.notNull())
+          .addColumn('added_by', 'text', (c) => c.notNull())
+          .addColumn('added_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('users')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('disabled_at', 'text')
+          .execute();
+        await db.schema
+          .createTable('incidents')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('model', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('opened_by', 'text', (c) => c.notNull())
+          .addColumn('opened_at', 'text', (c) => c.notNull())
+          .addColumn('closed_by', 'text')
+          .addColumn('closed_at', 'text')
+          .addColumn('steps', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

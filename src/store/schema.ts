@@ -77,6 +77,110 @@ export interface GatewayRouteTable {
   reason: string | null;
 }
 
+/** A registered model or dataset version and what registration found (JSON text columns). */
+export interface RegistryVersionTable {
+  kind: 'model' | 'dataset';
+  name: string;
+  version: string;
+  /** OMS files-method root digest (models) or the manifest's root digest (datasets), hex. */
+  root_digest: string;
+  /** Where the artifact is: in place, or in the home's content-addressed store (`copied` = 1). */
+  path: string;
+  copied: number;
+  /** The serving endpoint of this version (models). */
+  endpoint: string | null;
+  /** The actor who registered it (`user:NAME`, `os:NAME`). */
+  registrant: string;
+  registered_at: string;
+  /** JSON: the scan verdict and summary, and per-check findings of registration. */
+  findings: string;
+  /** The OMS signature bundle, as given. */
+  signature: string | null;
+  /** The training attestation bundle, as given. */
+  attestation: string | null;
+  /** JSON: the model card, as validated. */
+  card: string | null;
+  /** Datasets: the manifest text. */
+  manifest: string | null;
+  /** pending | approved | rejected (rejected is final). */
+  state: string;
+}
+
+/** Where each alias of a model points now; `seq` is bumped (to the registry-wide max + 1) on every move. */
+export interface RegistryAliasTable {
+  name: string;
+  alias: string;
+  version: string;
+  updated_at: string;
+  updated_by: string;
+  seq: number | string;
+}
+
+/** Every alias move, oldest first: what rollback reads to find the last known good version. */
+export interface RegistryAliasMoveTable {
+  seq: number | string;
+  name: string;
+  alias: string;
+  from_version: string | null;
+  to_version: string;
+  actor: string;
+  reason: string;
+  /** promote | rollback | set */
+  kind: string;
+  at: string;
+}
+
+/** Per-model state: frozen by an incident (its id) or not. */
+export interface RegistryModelTable {
+  name: string;
+  frozen_by: string | null;
+  seq: number | string;
+}
+
+/** Approvals and rejections, one per reviewer and version. */
+export interface RegistryReviewTable {
+  name: string;
+  version: string;
+  reviewer: string;
+  role: string;
+  decision: 'approve' | 'reject';
+  comment: string;
+  at: string;
+}
+
+/** Public keys and certificate roots whose signatures the registry accepts. */
+export interface RegistryTrustTable {
+  name: string;
+  kind: 'key' | 'root';
+  pem: string;
+  fingerprint: string;
+  added_by: string;
+  added_at: string;
+}
+
+/** Control-plane users and service accounts; only the SHA-256 of a token is stored. */
+export interface UserTable {
+  name: string;
+  role: string;
+  kind: 'user' | 'service';
+  token_hash: string;
+  created_at: string;
+  created_by: string;
+  disabled_at: string | null;
+}
+
+export interface IncidentTable {
+  id: string;
+  model: string;
+  reason: string;
+  opened_by: string;
+  opened_at: string;
+  closed_by: string | null;
+  closed_at: string | null;
+  /** JSON: the playbook's steps and their outcomes. */
+  steps: string;
+}
+
 export interface MigrationRow {
   id: Generated<number>;
 }
@@ -89,4 +193,12 @@ export interface Database {
   audit_raw: AuditRawTable;
   api_keys: ApiKeyTable;
   gateway_routes: GatewayRouteTable;
+  registry_versions: RegistryVersionTable;
+  registry_aliases: RegistryAliasTable;
+  registry_alias_moves: RegistryAliasMoveTable;
+  registry_models: RegistryModelTable;
+  registry_reviews: RegistryReviewTable;
+  registry_trust: RegistryTrustTable;
+  users: UserTable;
+  incidents: IncidentTable;
 }

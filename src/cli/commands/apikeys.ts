@@ -36,6 +36,7 @@ export function registerApiKeys(program: Command, io: Io, env: Env, setCode: (c:
     .option('--expires <date>', 'last valid day (2027-01-31) or instant (RFC 3339)')
     .action((f: Common & { name: string; models: string; rpm?: string; tpm?: string; expires?: string }) =>
       withRt(f, async (rt) => {
+        rt.authorize('manageKeys', { type: 'Keys', id: 'apikeys' });
         const rpm = positive(f.rpm, '--rpm');
         const tpm = positive(f.tpm, '--tpm');
         const expiresAt = parseExpiry(f.expires);
@@ -52,6 +53,7 @@ export function registerApiKeys(program: Command, io: Io, env: Env, setCode: (c:
 
   common(cmd.command('list').description('list keys (never the keys themselves)')).action((f: Common) =>
     withRt(f, async (rt) => {
+      rt.authorize('readKeys', { type: 'Keys', id: 'apikeys' });
       const keys = await listApiKeys(rt.store);
       io.stdout(f.json === true ? JSON.stringify(keys, null, 2) + '\n' : keys.map(line).join('\n') + (keys.length > 0 ? '\n' : ''));
     }),
@@ -61,6 +63,7 @@ export function registerApiKeys(program: Command, io: Io, env: Env, setCode: (c:
     .argument('<id>', 'the key id (palisade apikeys list)')
     .action((id: string, f: Common) =>
       withRt(f, async (rt) => {
+        rt.authorize('manageKeys', { type: 'Keys', id: 'apikeys' });
         const k = await revokeApiKey(rt.store, id);
         await rt.log.record({ type: 'apikey.revoked', actor: rt.actor, subject: `apikey:${k.id}`, data: { name: k.name } });
         io.stdout(f.json === true ? JSON.stringify(k, null, 2) + '\n' : `revoked ${line(k)}\n`);

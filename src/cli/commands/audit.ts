@@ -30,7 +30,7 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
   common(audit.command('record').description('append one event; prints its index and leaf hash'))
     .requiredOption('--type <type>', 'event type, e.g. audit.note (docs/audit-events.md)')
     .requiredOption('--subject <subject>', 'what it is about, e.g. model:llama@3')
-    .option('--actor <actor>', 'who did it (default: os:<your user>)')
+    .option('--actor <actor>', 'record on behalf of this actor (admin only; you are kept as recordedBy); default: you')
     .option('--data <json>', 'a JSON object', '{}')
     .action(async (f: Common & { type: string; subject: string; actor?: string; data: string }) => {
       let data: unknown;
@@ -41,7 +41,10 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
       }
       setCode(
         await withRuntime(io, env, f, async (rt) => {
-          const r = await rt.log.record({ type: f.type, actor: f.actor ?? rt.actor, subject: f.subject, data: data as Record<string, unknown> });
+          rt.authorize(f.actor === undefined ? 'recordAudit' : 'recordOnBehalf', { type: 'Audit', id: 'log' });
+          // On behalf of: the entry names the actor given, and who recorded it (an admin) rides along in the data.
+          const entry = f.actor === undefined ? (data as Record<string, unknown>) : { ...(data as Record<string, unknown>), recordedBy: rt.actor };
+          const r = await rt.log.record({ type: f.type, actor: f.actor ?? rt.actor, subject: f.subject, data: entry });
           print(io, f.json, { index: r.index, leafHash: r.leafHash, time: r.time, checkpointSize: r.checkpointSize }, `recorded #${r.index} ${r.leafHash}\n`);
           return 0;
         }),
@@ -53,6 +56,7 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
     .action(async (f: Common & { out?: string }) => {
       setCode(
         await withRuntime(io, env, f, async (rt) => {
+          rt.authorize('verifyAudit', { type: 'Audit', id: 'log' });
           const cp = await checkpointOf(rt.store);
           if (cp === undefined) throw new CoreError('CORE_USAGE', 'the log is empty: record an event first');
           if (f.out !== undefined) writeFileSync(resolve(io.cwd, f.out), cp.note);
@@ -68,6 +72,7 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
     .action(async (f: Common & { index: string; size?: string }) => {
       setCode(
         await withRuntime(io, env, f, async (rt) => {
+          rt.authorize('verifyAudit', { type: 'Audit', id: 'log' });
           const p = await proveInclusion(rt.store, int(f.index, '--index')!, int(f.size, '--size'));
           print(io, f.json, p, `entry #${p.index} in tree of size ${p.size}\nleaf ${p.leafHash}\n${p.entry}\nproof:\n${p.proof.map((h) => `  ${h}`).join('\n')}\n${p.checkpoint.note}`);
           return 0;
@@ -81,6 +86,7 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
     .action(async (f: Common & { from: string; to?: string }) => {
       setCode(
         await withRuntime(io, env, f, async (rt) => {
+          rt.authorize('verifyAudit', { type: 'Audit', id: 'log' });
           const c = await proveConsistency(rt.store, int(f.from, '--from')!, int(f.to, '--to'));
           print(io, f.json, c, `consistency ${c.from} → ${c.to}\n${c.proof.map((h) => `  ${h}`).join('\n')}\n${c.checkpoint.note}`);
           return 0;
@@ -94,6 +100,7 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
     .action(async (f: Common & { fromCheckpoint?: string; key?: string }) => {
       setCode(
         await withRuntime(io, env, f, async (rt) => {
+          rt.authorize('verifyAudit', { type: 'Audit', id: 'log' });
           const published = f.fromCheckpoint === undefined ? undefined : readFileSync(resolve(io.cwd, f.fromCheckpoint), 'utf8');
           const first = f.key === undefined ? firstLogKey(rt.keys, rt.key.origin) : readPublicKey(io, f.key);
           if (first === undefined) throw new CoreError('CORE_USAGE', `the key that started this log (origin ${rt.key.origin}) is not among the home's keys; pass it with --key`);
@@ -110,6 +117,7 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
     .action(async (f: Common) => {
       setCode(
         await withRuntime(io, env, f, async (rt) => {
+          rt.authorize('administerAudit', { type: 'Audit', id: 'log' });
           const previous = rt.key;
           const staged = stageNextLogKey(rt.home);
           const next = logKey(staged, createPublicKey(staged), previous.origin);
@@ -127,6 +135,7 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
     .action(async (f: Common & { olderThan?: string }) => {
       setCode(
         await withRuntime(io, env, f, async (rt) => {
+          rt.authorize('administerAudit', { type: 'Audit', id: 'log' });
           const days = int(f.olderThan, '--older-than') ?? rt.config.audit.retentionDays;
           const before = new Date(Date.now() - days * 86_400_000);
           const purged = await purgeRawText(rt.store, before);
@@ -144,6 +153,7 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
     .action(async (f: Common & { from: string; to: string; output?: string }) => {
       setCode(
         await withRuntime(io, env, f, async (rt) => {
+          rt.authorize('readAudit', { type: 'Audit', id: 'log' });
           const bundle = await exportBundle(rt.store, rt.key.origin, int(f.from, '--from')!, int(f.to, '--to')!);
           const text = JSON.stringify(bundle, null, 2) + '\n';
           if (f.output === undefined) io.stdout(text);
@@ -181,6 +191,7 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
     .action(async (f: Common & { lines: string }) => {
       setCode(
         await withRuntime(io, env, f, async (rt) => {
+          rt.authorize('readAudit', { type: 'Audit', id: 'log' });
           const rows = (await searchEntries(rt.store, { limit: int(f.lines, '--lines')! })).reverse();
           print(io, f.json, rows, rows.map(show).join('\n') + (rows.length > 0 ? '\n' : ''));
           return 0;
@@ -198,6 +209,7 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
       if (f.since !== undefined && Number.isNaN(Date.parse(f.since))) throw new CoreError('CORE_USAGE', `--since must be a time like 2026-11-01T00:00:00Z, not '${f.since}'`);
       setCode(
         await withRuntime(io, env, f, async (rt) => {
+          rt.authorize('readAudit', { type: 'Audit', id: 'log' });
           const filter = { limit: int(f.limit, '--limit')!, ...(f.type === undefined ? {} : { type: f.type }), ...(f.actor === undefined ? {} : { actor: f.actor }), ...(f.subject === undefined ? {} : { subject: f.subject }), ...(f.since === undefined ? {} : { since: f.since }) };
           const rows = await searchEntries(rt.store, filter);
           print(io, f.json, rows, rows.map(show).join('\n') + (rows.length > 0 ? '\n' : ''));
