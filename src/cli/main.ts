@@ -9,6 +9,7 @@ import { runScan, type ScanFlags } from './commands/scan.js';
 import { registerSign } from './commands/sign.js';
 import { registerData } from './commands/data.js';
 import { registerAttest } from './commands/attest.js';
+import { registerDiscover } from './commands/discover.js';
 import { readEnv, type Env } from './env.js';
 import { processIo, type Io } from './io.js';
 import { VERSION } from './version.js';
@@ -69,6 +70,7 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
   registerSign(program, io, env, setCode);
   registerData(program, io, env, setCode);
   registerAttest(program, io, env, setCode);
+  registerDiscover(program, io, env, setCode);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
