@@ -134,6 +134,25 @@ export const GatewayConfigSchema = z
   })
   .default({ bodyLimitBytes: 1024 * 1024, audit: 'background', anomaly: AnomalyConfigSchema.parse(undefined) });
 
+/**
+ * One egress approval: clients at `host` (an IP address or CIDR) may reach `provider` (on `domains`, when given)
+ * until `expires` (a date or date-time; a request made before it is covered). Other keys are ignored, so an
+ * approvals file can carry owners and ticket numbers. The discover layer checks addresses and dates.
+ */
+export const ApprovalSchema = z.object({
+  host: z.string().min(1).max(64),
+  provider: z.string().min(1).max(64),
+  domains: z.array(z.string().min(1).max(253)).max(1000).optional(),
+  expires: z.union([z.string().max(64), z.date()]).optional(),
+});
+
+export const DiscoverConfigSchema = z
+  .strictObject({
+    /** Egress approvals, the same shape as an `--approved` file's `approved` list. */
+    approved: z.array(ApprovalSchema).max(10_000).default([]),
+  })
+  .default({ approved: [] });
+
 export const ConfigSchema = z.strictObject({
   /** Schema version of this file. */
   version: z.literal(1).default(1),
@@ -157,6 +176,7 @@ export const ConfigSchema = z.strictObject({
     .default({ input: [], output: [], settings: {}, restore: false }),
   limits: LimitsConfigSchema,
   gateway: GatewayConfigSchema,
+  discover: DiscoverConfigSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

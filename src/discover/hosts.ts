@@ -95,11 +95,20 @@ export function normalizeHost(host: string): string {
  * non-AI APIs; with the path unknown (a CONNECT tunnel) such hosts are not counted as AI.
  */
 export function providerOfHost(host: string, path?: string): string | undefined {
-  const h = normalizeHost(host);
-  const rule = EXACT.get(h) ?? SUFFIX.find(([s]) => h.endsWith('.' + s))?.[1] ?? PATTERNS.find((r) => r.pattern!.test(h));
+  const rule = ruleOf(normalizeHost(host));
   if (rule === undefined) return undefined;
   if (rule.path !== undefined && (path === undefined || !rule.path.test(path))) return undefined;
   return rule.provider;
+}
+
+function ruleOf(h: string): HostRule | undefined {
+  return EXACT.get(h) ?? SUFFIX.find(([s]) => h.endsWith('.' + s))?.[1] ?? PATTERNS.find((r) => r.pattern!.test(h));
+}
+
+/** Whether a request's path can change what a host is: internal hosts (model servers) and hosts with AI-only paths. */
+export function pathMatters(host: string): boolean {
+  const h = normalizeHost(host);
+  return ruleOf(h)?.path !== undefined || isInternalHost(h);
 }
 
 /** Default ports of self-hosted model servers (Ollama 11434, LM Studio 1234). vLLM's 8000 is too common to count alone. */

@@ -10,3 +10,7 @@ export { fileKindOf, type FileKind } from './file-kind.js';
 export { providerOfHost, localModelServer, isInternalHost } from './hosts.js';
 export { findKeys, maskKey, maskSecrets, type KeyHit } from './keys.js';
 export { formatCodeJson, formatCodeSarif, formatCodeText } from './report-code.js';
+export { discoverEgress, type EgressOptions, type EgressReport, type Flow } from './egress.js';
+export { compileApprovals, coveredUntil, type Approval } from './approvals.js';
+export { LOG_FORMATS, sniffFormat, parseSquid, parseNginx, csvParser, csvFields, type LogFormat, type LogRecord } from './log-formats.js';
+export { formatEgressJson, formatEgressText } from './report-egress.js';

@@ -5,9 +5,9 @@ import { CoreError } from '../../core/errors.js';
 import { discoverCode, formatCodeJson, formatCodeSarif, formatCodeText, type CodeReport } from '../../discover/index.js';
 import type { Env } from '../env.js';
 import { emit, type Io } from '../io.js';
-import { resolveConfig, type ResolvedConfig } from '../resolve-config.js';
-import { createRuntime, type Runtime } from '../runtime.js';
+import { recordIfHome } from '../record.js';
 import { VERSION } from '../version.js';
+import { registerDiscoverEgress } from './discover-egress.js';
 
 interface CodeFlags {
   format?: string;
@@ -39,8 +39,6 @@ export function registerDiscover(program: Command, io: Io, env: Env, setCode: (c
     .action(async (dir: string, f: CodeFlags) => {
       const format = f.json === true ? 'json' : (f.format ?? 'text');
       if (!(FORMATS as readonly string[]).includes(format)) throw new CoreError('CORE_USAGE', `--format must be one of ${FORMATS.join(', ')}, not '${format}'`);
-      // The folder under inspection is untrusted: a config or home inside it is never read.
-      const resolved = resolveConfig(io.cwd, env, f.config, [dir]);
       const bar = f.progress !== false && io.stderrIsTTY ? new SingleBar({ format: 'discovering {value} files read', stream: process.stderr, hideCursor: true, clearOnComplete: true }) : undefined;
       bar?.start(0, 0);
       let report: CodeReport;
@@ -52,9 +50,12 @@ export function registerDiscover(program: Command, io: Io, env: Env, setCode: (c
       noteSkipped(io, report, f.verbose === true);
       const text = format === 'json' ? formatCodeJson(report) : format === 'sarif' ? JSON.stringify(formatCodeSarif(report, VERSION), null, 2) + '\n' : formatCodeText(report);
       emit(io, text, f.output);
-      if (f.record !== false) await recordCode(io, env, resolved, dir, report);
+      // The folder under inspection is untrusted: a config or home inside it is never read.
+      await recordCode(io, env, f, dir, report);
       setCode(report.findings.length > 0 ? 1 : 0);
     });
+
+  registerDiscoverEgress(discover, io, env, setCode);
 
 }
 
@@ -70,30 +71,16 @@ function noteSkipped(io: Io, report: CodeReport, verbose: boolean): void {
   io.stderr(`palisade: note: skipped ${parts.join(', ')} file(s) (--verbose lists them)\n`);
 }
 
-/** With a home, the result goes into the audit log (counts and providers, never evidence); failure is a warning. */
-async function recordCode(io: Io, env: Env, resolved: ResolvedConfig, dir: string, report: CodeReport): Promise<void> {
-  if (resolved.home === undefined) return;
-  await record(io, env, resolved, 'discovery', async (rt) => {
-    const kinds: Record<string, number> = {};
-    for (const x of report.findings) kinds[x.kind] = (kinds[x.kind] ?? 0) + 1;
-    await rt.log.record({
+/** With a home (none inside the folder under inspection), the result goes into the audit log: counts and providers, never evidence. */
+function recordCode(io: Io, env: Env, f: CodeFlags, dir: string, report: CodeReport): Promise<void> {
+  const kinds: Record<string, number> = {};
+  for (const x of report.findings) kinds[x.kind] = (kinds[x.kind] ?? 0) + 1;
+  return recordIfHome(io, env, f, [dir], (actor) => [
+    {
       type: 'discover.code',
-      actor: rt.actor,
+      actor,
       subject: `path:${dir}`,
       data: { files: report.files, skipped: report.skipped.length, findings: report.findings.length, kinds, providers: [...new Set(report.findings.map((x) => x.provider))].sort() },
-    });
-  });
-}
-
-/** Runs `fn` with the home's runtime; a log that cannot be written is a warning, not a failed command. */
-export async function record(io: Io, env: Env, resolved: ResolvedConfig, what: string, fn: (rt: Runtime) => Promise<void>): Promise<void> {
-  let rt: Runtime | undefined;
-  try {
-    rt = await createRuntime(io, env, {}, resolved);
-    await fn(rt);
-  } catch (err) {
-    io.stderr(`palisade: warning: the ${what} was not recorded in the audit log: ${(err as Error).message}\n`);
-  } finally {
-    await rt?.close();
-  }
+    },
+  ]);
 }
