@@ -64,3 +64,5 @@ export { signModel, verifyModel, parseBundle, readStatement, verifyChain, verify
 export type { SignErrorCode, SignOptions, Signed, VerifyOptions, VerifyReport, VerifyStatus, KeylessPolicy, TrainingRun, Provenance } from './sign/index.js';
 export { snapshotDataset, verifyDataset, formatManifest, parseManifest, DataError } from './data/index.js';
 export type { DataErrorCode, DatasetManifest, DataVerifyReport, ManifestEntry, Snapshot, SnapshotOptions } from './data/index.js';
+export { discoverCode, discoverEgress, compileApprovals, formatCodeJson, formatCodeSarif, formatEgressJson, providerOfHost, maskKey, DiscoverError } from './discover/index.js';
+export type { DiscoverErrorCode, CodeFinding, CodeReport, EgressReport, Flow, Approval, LogFormat } from './discover/index.js';

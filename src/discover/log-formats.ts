@@ -30,18 +30,45 @@ export function sniffFormat(first: string): LogFormat | undefined {
 
 /** `https://host:port/path?q`, `host:443` (CONNECT) or `host`: the parts a flow needs. Undefined when there is no host. */
 export function splitTarget(target: string): { host: string; port?: string; path?: string } | undefined {
-  let rest = target;
-  const scheme = /^([a-z][a-z0-9+.-]{0,15}):\/\//i.exec(rest);
-  if (scheme !== null) rest = rest.slice(scheme[0].length);
-  const slash = rest.search(/[/?#]/);
+  // Hot path: plain index arithmetic; only the authority goes through a (bounded, anchored) expression.
+  const sep = target.indexOf('://');
+  const scheme = sep > 0 && sep <= 16 && /^[a-z][a-z0-9+.-]*$/i.test(target.slice(0, sep)) ? target.slice(0, sep).toLowerCase() : undefined;
+  const rest = scheme === undefined ? target : target.slice(sep + 3);
+  let slash = -1;
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest.charCodeAt(i);
+    if (c === 47 || c === 63 || c === 35) {
+      slash = i;
+      break;
+    }
+  }
   const authority = slash < 0 ? rest : rest.slice(0, slash);
-  const path = scheme === null || slash < 0 ? (scheme === null ? undefined : '/') : rest.slice(slash);
+  const path = scheme === undefined ? undefined : slash < 0 ? '/' : rest.slice(slash);
   const at = authority.lastIndexOf('@');
-  const hostPort = at < 0 ? authority : authority.slice(at + 1);
-  const m = /^(\[[0-9a-fA-F:.]{2,45}\]|[^\s:[\]]{1,253})(?::(\d{1,5}))?$/.exec(hostPort);
+  const m = HOST_PORT.exec(at < 0 ? authority : authority.slice(at + 1));
   if (m === null) return undefined;
-  const port = m[2] ?? (scheme === null ? undefined : scheme[1]!.toLowerCase() === 'https' ? '443' : scheme[1]!.toLowerCase() === 'http' ? '80' : undefined);
-  return { host: m[1]!.toLowerCase(), ...(port === undefined ? {} : { port }), ...(path === undefined ? {} : { path }) };
+  const port = m[2] ?? (scheme === 'https' ? '443' : scheme === 'http' ? '80' : undefined);
+  const out: { host: string; port?: string; path?: string } = { host: m[1]!.toLowerCase() };
+  if (port !== undefined) out.port = port;
+  if (path !== undefined) out.path = path;
+  return out;
+}
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]{2,45}\]|[^\s:[\]]{1,253})(?::(\d{1,5}))?$/;
+
+/** The first `max` runs of non-blank characters (spaces and tabs separate): a hot path, so no regular expression. */
+function fields(line: string, max: number): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const n = line.length;
+  while (out.length < max) {
+    while (i < n && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && line.charCodeAt(i) !== 32 && line.charCodeAt(i) !== 9) i++;
+    out.push(line.slice(start, i));
+  }
+  return out;
 }
 
 /**
@@ -50,14 +77,17 @@ export function splitTarget(target: string): { host: string; port?: string; path
  * `host:443` for CONNECT tunnels, whose path the proxy never sees.
  */
 export const parseSquid: LineParser = (line) => {
-  const f = line.trim().split(/\s+/);
+  const f = fields(line, 7);
   if (f.length < 7) return undefined;
   const time = Number(f[0]) * 1000;
   const bytes = Number(f[4]);
   if (!Number.isFinite(time) || !Number.isSafeInteger(bytes) || bytes < 0) return undefined;
-  const target = splitTarget(f[6]!);
+  const target = splitTarget(f[6]!) as LogRecord | undefined;
   if (target === undefined) return undefined;
-  return { time, client: f[2]!, bytes, ...target };
+  target.time = time;
+  target.client = f[2]!;
+  target.bytes = bytes;
+  return target;
 };
 
 const NGINX = /^(\S+) \S+ \S+ \[([^\]]{1,64})\] "([^"]{0,8192})" (\d{3}) (\d+|-)(?: "[^"]*" "[^"]*"(?: "([^"]*)")?)?/;
