@@ -2,7 +2,7 @@ import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { ApprovalSchema } from '../core/config-schema.js';
 import { DiscoverError } from './errors.js';
-import { normalizeHost } from './hosts.js';
+import { normalizeHost, PROVIDERS } from './hosts.js';
 
 /** An approval ready to match: its clients as a block list, provider and domains lower-cased, expiry in ms. */
 export interface Approval {
@@ -39,6 +39,10 @@ export function compileApprovals(doc: unknown, source: string): Approval[] {
       throw new DiscoverError('DISCOVER_APPROVALS_INVALID', `${where}.host: '${a.host}' is not an IP address or CIDR (e.g. 10.0.0.0/8)`);
     }
     clients.addSubnet(addr!, bits, family === 6 ? 'ipv6' : 'ipv4');
+    // A misspelt provider would make an approval that silently covers nothing.
+    if (!PROVIDERS.has(a.provider.toLowerCase())) {
+      throw new DiscoverError('DISCOVER_APPROVALS_INVALID', `${where}.provider: '${a.provider}' is not a provider discovery reports; use one of ${[...PROVIDERS].sort().join(', ')}`);
+    }
     return {
       clients,
       provider: a.provider.toLowerCase(),

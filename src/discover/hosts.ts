@@ -68,6 +68,9 @@ const HOST_RULES: readonly HostRule[] = [
   { provider: 'clarifai', exact: ['api.clarifai.com'] },
 ];
 
+/** Every provider name the table knows, plus `local` (self-hosted model servers): what approvals may name. */
+export const PROVIDERS: ReadonlySet<string> = new Set([...HOST_RULES.map((r) => r.provider), 'local']);
+
 const EXACT = new Map<string, HostRule>();
 const SUFFIX: [string, HostRule][] = [];
 for (const rule of HOST_RULES) {

@@ -43,14 +43,14 @@ export function formatCodeSarif(report: CodeReport, version: string): object {
           ruleIndex: ORDER.indexOf(f.kind),
           level: RULES[f.kind].level,
           message: { text: `${f.kind === 'local-model' ? 'local model server' : f.kind} (${f.provider}): ${f.evidence}` },
-          locations: [{ physicalLocation: { artifactLocation: { uri: f.file.split('/').map(encodeURIComponent).join('/') }, region: { startLine: f.line } } }],
+          locations: [{ physicalLocation: { artifactLocation: { uri: toUri(f.file) }, region: { startLine: f.line } } }],
           partialFingerprints: { 'palisadeDiscover/v1': fingerprint(f) },
           properties: { provider: f.provider, kind: f.kind },
         })),
         invocations: [
           {
             executionSuccessful: true,
-            toolExecutionNotifications: report.skipped.map((s) => ({ level: 'note', message: { text: `skipped (${s.reason})` }, locations: [{ physicalLocation: { artifactLocation: { uri: s.file } } }] })),
+            toolExecutionNotifications: report.skipped.map((s) => ({ level: 'note', message: { text: `skipped (${s.reason})` }, locations: [{ physicalLocation: { artifactLocation: { uri: toUri(s.file) } } }] })),
           },
         ],
       },
@@ -69,3 +69,5 @@ export function formatCodeText(report: CodeReport): string {
 function fingerprint(f: CodeFinding): string {
   return createHash('sha256').update(`${f.kind}\n${f.provider}\n${f.file}\n${f.evidence}`).digest('hex');
 }
+
+const toUri = (path: string): string => path.split('/').map(encodeURIComponent).join('/');

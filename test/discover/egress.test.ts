@@ -45,7 +45,7 @@ describe('discover egress', () => {
     await expect(discoverEgress(chunksOf('', 4))).rejects.toMatchObject({ code: 'DISCOVER_LOG_INVALID' });
     await expect(discoverEgress(chunksOf('garbage\nmore garbage\n', 4), { format: 'squid' })).rejects.toMatchObject({ code: 'DISCOVER_LOG_INVALID' });
     await expect(discoverEgress(chunksOf('a,b,c\n1,2,3\n', 4), { format: 'csv' })).rejects.toMatchObject({ code: 'DISCOVER_LOG_FORMAT_UNKNOWN' });
-    for (const bad of [{ approved: [{ host: 'example.com', provider: 'openai' }] }, { approved: [{ host: '10.0.0.0/33', provider: 'openai' }] }, { approved: [{ host: '10.0.0.1', provider: 'openai', expires: '2026-02-30' }] }, { approved: [{ host: '10.0.0.1' }] }, { approved: 'yes' }]) {
+    for (const bad of [{ approved: [{ host: 'example.com', provider: 'openai' }] }, { approved: [{ host: '10.0.0.0/33', provider: 'openai' }] }, { approved: [{ host: '10.0.0.1', provider: 'openai', expires: '2026-02-30' }] }, { approved: [{ host: '10.0.0.1' }] }, { approved: 'yes' }, { approved: [{ host: '10.0.0.1', provider: 'bedrock' }] }]) {
       expect(() => compileApprovals(bad, 'a.yaml')).toThrow(DiscoverError);
     }
     expect(compileApprovals({ approved: [{ host: 'fd00::/8', provider: 'OpenAI', expires: '2026-12-31T18:00:00Z', note: 'ignored' }] }, 'a.yaml')[0]!.provider).toBe('openai');
