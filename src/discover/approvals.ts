@@ -67,7 +67,9 @@ function expiryOf(v: string | Date, where: string): number {
  * Until when approvals cover `client` talking to `provider` at `domain`: the latest expiry among those that match,
  * -Infinity when none does. A client that is not an IP address matches no approval (approvals name addresses).
  */
-export function coveredUntil(approvals: readonly Approval[], client: string, provider: string, domain: string): number {
+export function coveredUntil(approvals: readonly Approval[], address: string, provider: string, domain: string): number {
+  // Dual-stack servers log IPv4 clients as IPv4-mapped IPv6 (::ffff:10.1.0.5); approvals name them as IPv4.
+  const client = /^::ffff:\d{1,3}(?:\.\d{1,3}){3}$/i.test(address) ? address.slice(7) : address;
   const family = isIP(client);
   if (family === 0) return -Infinity;
   const type = family === 6 ? 'ipv6' : 'ipv4';

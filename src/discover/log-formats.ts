@@ -90,7 +90,8 @@ export const parseSquid: LineParser = (line) => {
   return target;
 };
 
-const NGINX = /^(\S+) \S+ \S+ \[([^\]]{1,64})\] "([^"]{0,8192})" (\d{3}) (\d+|-)(?: "[^"]*" "[^"]*"(?: "([^"]*)")?)?/;
+/** nginx escapes `"` and `\` in logged strings as `\x22` or `\"` (depending on `escape=`); both stay inside a field. */
+const NGINX = /^(\S+) \S+ \S+ \[([^\]]{1,64})\] "((?:[^"\\]|\\.){0,8192})" (\d{3}) (\d+|-)(?: "(?:[^"\\]|\\.)*" "(?:[^"\\]|\\.)*"(?: "([^"]*)")?)?/;
 const MONTHS: Readonly<Record<string, number>> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 
 /** nginx `$time_local`: `10/Oct/2026:13:55:36 +0000`. */

@@ -40,6 +40,13 @@ describe('discover egress', () => {
     expect(none.flows.filter((x) => x.approved)).toEqual([]);
   });
 
+  it('reads nginx lines with escaped quotes, and matches IPv4-mapped IPv6 clients against IPv4 approvals', async () => {
+    const line = '::ffff:10.1.0.5 - - [31/May/2026:10:00:00 +0000] "POST https://api.openai.com/v1/chat/completions HTTP/1.1" 200 512 "-" "agent \\"x\\" 1.0"\n';
+    const report = await discoverEgress(chunksOf(line, 16), { approvals });
+    expect(report.malformed).toBe(0);
+    expect(report.flows).toEqual([expect.objectContaining({ client: '::ffff:10.1.0.5', provider: 'openai', approved: true, bytes: 512 })]);
+  });
+
   it('refuses logs it cannot read, and bad approvals, with codes', async () => {
     await expect(discoverEgress(chunksOf('hello world\n', 4))).rejects.toMatchObject({ code: 'DISCOVER_LOG_FORMAT_UNKNOWN' });
     await expect(discoverEgress(chunksOf('', 4))).rejects.toMatchObject({ code: 'DISCOVER_LOG_INVALID' });
@@ -68,6 +75,16 @@ describe('discover egress', () => {
         csvFields(line);
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('splits CSV records as RFC 4180 writes them (round trip, fuzz)', () => {
+    const quote = (v: string): string => (/[",]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v);
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 20 }).filter((v) => !/[\r\n]/.test(v)), { minLength: 1, maxLength: 8 }), (values) => {
+        expect(csvFields(values.map(quote).join(','))).toEqual(values.map((v) => (quote(v) === v ? v.trim() : v)));
+      }),
+      { numRuns: 500 },
     );
   });
 
