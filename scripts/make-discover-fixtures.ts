@@ -61,6 +61,10 @@ const FILES: Record<string, Line[]> = {
     'EVIL = "https://api.openai.com.evil.example/v1"',
     'LOOKALIKE = "https://api-openai.com/v1/chat/completions"',
     'client = together_client  # a local name that happens to say together',
+    ['from google import genai', ['sdk', 'google-gemini']],
+    ['from google.cloud import aiplatform', ['sdk', 'google-vertex']],
+    'from google.cloud import storage, bigquery',
+    'from .openai import helpers',
   ],
   'app/notebook.ipynb': [
     '{"cells": [{"cell_type": "code", "source": [',

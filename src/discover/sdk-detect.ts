@@ -53,9 +53,22 @@ function add(hits: SdkHit[], provider: string | undefined, name: string): void {
   if (provider !== undefined && !hits.some((h) => h.provider === provider)) hits.push({ provider, name });
 }
 
+/**
+ * `from google import genai` names the module `google.genai`, which is what the table lists; `from anthropic import
+ * Anthropic` names a class, so the module itself is looked up too (the longest listed prefix wins either way).
+ */
+function fromImports(mod: string, names: string): string[] {
+  const subs = names
+    .replace(/[()\\]/g, ' ')
+    .split(',')
+    .map((n) => n.trim().split(/\s+/)[0]!)
+    .filter((n) => /^[A-Za-z_]\w*$/.test(n));
+  return [...subs.map((n) => `${mod}.${n}`), mod];
+}
+
 function pythonLine(line: string, hits: SdkHit[]): void {
   const m = PY_IMPORT.exec(line);
-  const mods = m === null ? [] : m[1] !== undefined ? [m[1]] : m[2]!.split(',').map((s) => s.trim().split(/\s+/)[0]!);
+  const mods = m === null ? [] : m[1] !== undefined ? fromImports(m[1], line.slice(m[0].length)) : m[2]!.split(',').map((s) => s.trim().split(/\s+/)[0]!);
   const dyn = PY_DYNAMIC.exec(line);
   if (dyn !== null) mods.push(dyn[1]!);
   for (const mod of mods) {
