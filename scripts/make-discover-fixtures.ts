@@ -88,6 +88,8 @@ const FILES: Record<string, Line[]> = {
     ["const azure = 'https://contoso-ai.openai.azure.com/openai/deployments/gpt';", ['endpoint', 'azure-openai']],
     "const status = 'https://status.openai.com/api/v2/status.json';",
     "const blob = 'https://contoso.blob.core.windows.net/models';",
+    '<input placeholder="https://your-endpoint.openai.azure.com" />;',
+    "const hint = `https://{resource}.openai.azure.com/openai/deployments/{deployment}`;",
     [`const groqKey = '${GROQ_KEY}';`, ['key', 'groq']],
     "const message = 'Replicate the bug, then groq it together with the gemini release notes.';",
   ],

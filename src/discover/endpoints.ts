@@ -11,6 +11,11 @@ export interface EndpointHit {
 const HOSTNAME = /(?<![\w.@-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,63})(?::(\d{1,5}))?(\/[^\s'"`<>)\]},;]{0,200})?(?![\w-])/gi;
 /** A URL (or a bare host:port) whose host may be internal: localhost, an IP, a single-label service name. */
 const URL_OR_HOSTPORT = /(?:\b(?:https?|wss?):\/\/([\w.-]{1,253}|\[[0-9a-f:.]{2,45}\])(?::(\d{1,5}))?(\/[^\s'"`<>)\]},;]{0,200})?|(?<![\w.:/-])(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|host\.docker\.internal):(\d{1,5})\b)/gi;
+/**
+ * Documentation hosts in subdomain families (`your-resource.openai.azure.com`, `{resource}.openai.azure.com`): a
+ * placeholder for the user to fill in, not a call. Only the first label is judged.
+ */
+const PLACEHOLDER_LABEL = /^(?:(?:your|my)(?:[-_][\w-]*)?|example|sample|placeholder|x{3,}|resource(?:[-_]?name)?|endpoint|instance|deployment|name|foo|test)\./i;
 const STRING_LITERAL = /(['"`])((?:(?!\1)[^\\\n]|\\.){0,300})\1/g;
 const CONSTANT = /^\s*(?:(?:export\s+)?(?:const|let|var|final|static|private|public|val)\s+)*(?:[\w<>[\]]+\s+)?([A-Za-z_]\w{0,63})\s*(?::=|=)\s*(['"`])([^'"`\\\n]{1,200})\2\s*;?\s*$/;
 const ASSEMBLY = /\+|\.join\(|\$\{|\bf['"]|%s|\{[A-Za-z_]\w*\}/;
@@ -21,7 +26,7 @@ export function endpointHits(line: string): EndpointHit[] {
   if (HOST_HINT.test(line)) {
     for (const m of line.matchAll(HOSTNAME)) {
       const provider = providerOfHost(m[1]!, m[3]);
-      if (provider !== undefined && !hits.some((h) => h.provider === provider)) hits.push({ kind: 'endpoint', provider, evidence: m[0].slice(0, 200) });
+      if (provider !== undefined && !PLACEHOLDER_LABEL.test(m[1]!) && !hits.some((h) => h.provider === provider)) hits.push({ kind: 'endpoint', provider, evidence: m[0].slice(0, 200) });
     }
   }
   if (/localhost|127\.0\.0\.1|0\.0\.0\.0|::1|\.internal|:\/\/|:\d/.test(line)) {
