@@ -1,4 +1,5 @@
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../support/cli.js';
@@ -68,6 +69,19 @@ describe('palisade discover egress', () => {
     expect(unapproved.code).toBe(1);
     const audit = await run(['audit', 'search', '--type', 'discover.egress', '--json'], { cwd });
     expect(audit.stdout).toContain('unapprovedFlows');
+  });
+
+  it('reads a gzipped (rotated) log as a stream', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'access.log.1.gz'), gzipSync(readFileSync(squid)));
+    const r = await run(['discover', 'egress', 'access.log.1.gz', '--approved', join(fixtures, 'approved.yaml'), '--json'], { cwd });
+    expect(r.code).toBe(1);
+    const plain = await run(['discover', 'egress', squid, '--approved', join(fixtures, 'approved.yaml'), '--json'], { cwd });
+    expect(r.stdout).toBe(plain.stdout);
+    writeFileSync(join(cwd, 'cut.log.gz'), gzipSync(readFileSync(squid)).subarray(0, 200));
+    const cut = await run(['discover', 'egress', 'cut.log.gz', '--format', 'squid'], { cwd });
+    expect(cut.code).toBe(2);
+    expect(cut.stderr).toContain('not a readable gzip file');
   });
 
   it('exits 2 on bad input: missing log, unknown format, bad approvals', async () => {

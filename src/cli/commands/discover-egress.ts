@@ -1,4 +1,5 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
@@ -51,7 +52,14 @@ export function registerDiscoverEgress(discover: Command, io: Io, env: Env, setC
       progress.onListed(size);
       let report: EgressReport;
       try {
-        report = await discoverEgress(createReadStream(path, { highWaterMark: 1 << 20 }), { ...(f.format === undefined ? {} : { format: f.format as LogFormat }), approvals, onChunk: progress.onBytes });
+        // Rotated logs are often gzipped (access.log.1.gz): read through gunzip, still as a stream. Progress counts compressed bytes.
+        const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+        const source = isGzip(path) ? raw.on('data', (c) => progress.onBytes(c.length)).pipe(createGunzip()) : raw;
+        report = await discoverEgress(source, { ...(f.format === undefined ? {} : { format: f.format as LogFormat }), approvals, ...(isGzip(path) ? {} : { onChunk: progress.onBytes }) });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (typeof code === 'string' && code.startsWith('Z_')) throw new DiscoverError('DISCOVER_LOG_INVALID', `${log} is not a readable gzip file (${(err as Error).message}); decompress it or pass the plain log`, { cause: err });
+        throw err;
       } finally {
         progress.stop();
       }
@@ -80,4 +88,15 @@ function loadApprovals(file: string): Approval[] {
     throw new DiscoverError('DISCOVER_APPROVALS_INVALID', `${file} is not YAML: ${(err as Error).message}`, { cause: err });
   }
   return compileApprovals(doc, file);
+}
+
+/** gzip's magic number (RFC 1952 §2.3.1), read from the file itself rather than trusted from its name. */
+function isGzip(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
 }
