@@ -88,6 +88,21 @@ describe('discover egress', () => {
     );
   });
 
+  it('compiles any approvals document or refuses it with DISCOVER_APPROVALS_INVALID, never anything else (fuzz)', () => {
+    const entry = fc.record({ host: fc.oneof(fc.string(), fc.ipV4(), fc.ipV6(), fc.constant('10.0.0.0/8')), provider: fc.oneof(fc.string(), fc.constant('openai')), domains: fc.option(fc.array(fc.string()), { nil: undefined }), expires: fc.option(fc.oneof(fc.string(), fc.constant('2026-01-01')), { nil: undefined }) }, { requiredKeys: [] });
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.record({ approved: fc.array(entry, { maxLength: 4 }) })), (doc) => {
+        try {
+          compileApprovals(doc, 'fuzz.yaml');
+        } catch (err) {
+          expect(err).toBeInstanceOf(DiscoverError);
+          expect((err as DiscoverError).code).toBe('DISCOVER_APPROVALS_INVALID');
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('never throws on arbitrary squid-shaped logs other than its own errors (fuzz)', async () => {
     const seed = '1780000000.000 1 10.0.0.1 TCP_MISS/200 10 GET http://api.openai.com/v1/models - HIER_DIRECT/x -\n';
     await fc.assert(
