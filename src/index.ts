@@ -163,3 +163,5 @@ export type { RegistryDeps, RegistryEvent, Gate, GateContext, GateResult, Promot
  */
 export { authenticate, authorize, decide, createUser, listUsers, disableUser, ROLES, POLICIES, AccessError } from './access/index.js';
 export type { Principal, Role, Action, Resource as AccessResource, Decision, UserRecord, AccessErrorCode } from './access/index.js';
+export { discoverCode, discoverEgress, compileApprovals, formatCodeJson, formatCodeSarif, formatEgressJson, providerOfHost, maskKey, DiscoverError } from './discover/index.js';
+export type { DiscoverErrorCode, CodeFinding, CodeReport, EgressReport, Flow, Approval, LogFormat } from './discover/index.js';

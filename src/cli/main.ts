@@ -14,6 +14,7 @@ import { registerDatasetCommands } from './commands/dataset.js';
 import { registerTrust } from './commands/trust.js';
 import { registerUsers } from './commands/users.js';
 import { registerIncident } from './commands/incident.js';
+import { registerDiscover } from './commands/discover.js';
 import { readEnv, type Env } from './env.js';
 import { processIo, type Io } from './io.js';
 import { VERSION } from './version.js';
@@ -82,6 +83,7 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
   registerTrust(program, io, env, setCode);
   registerUsers(program, io, env, setCode);
   registerIncident(program, io, env, setCode);
+  registerDiscover(program, io, env, setCode);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -195,6 +195,24 @@ export const RegistryConfigSchema = z
     webhookBackoffMs: 500,
     incident: { freeze: true, rollback: ['production'], revokeKeys: [], notify: true },
   });
+/**
+ * One egress approval: clients at `host` (an IP address or CIDR) may reach `provider` (on `domains`, when given)
+ * until `expires` (a date or date-time; a request made before it is covered). Other keys are ignored, so an
+ * approvals file can carry owners and ticket numbers. The discover layer checks addresses and dates.
+ */
+export const ApprovalSchema = z.object({
+  host: z.string().min(1).max(64),
+  provider: z.string().min(1).max(64),
+  domains: z.array(z.string().min(1).max(253)).max(1000).optional(),
+  expires: z.union([z.string().max(64), z.date()]).optional(),
+});
+
+export const DiscoverConfigSchema = z
+  .strictObject({
+    /** Egress approvals, the same shape as an `--approved` file's `approved` list. */
+    approved: z.array(ApprovalSchema).max(10_000).default([]),
+  })
+  .default({ approved: [] });
 
 export const ConfigSchema = z.strictObject({
   /** Schema version of this file. */
@@ -220,6 +238,7 @@ export const ConfigSchema = z.strictObject({
   limits: LimitsConfigSchema,
   gateway: GatewayConfigSchema,
   registry: RegistryConfigSchema,
+  discover: DiscoverConfigSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
