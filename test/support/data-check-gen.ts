@@ -99,6 +99,21 @@ export function outOfDistribution(rows: Row[], count: number, seed: number): num
   return [...hit].sort((a, b) => a - b);
 }
 
+/**
+ * Six schema changes: f2 gets the sentinel -999 (out of domain), f3 the string 'unknown' in 2% (partial type
+ * change), c1 20% missing, f4 dropped, f5 numbers sent as strings (type change, JSON only), a column `extra` added.
+ */
+export function schemaAttacks(rows: Row[]): void {
+  for (let i = 0; i < rows.length; i += 30) rows[i]!.f2 = -999;
+  for (let i = 5; i < rows.length; i += 50) rows[i]!.f3 = 'unknown';
+  for (let i = 0; i < rows.length; i += 5) rows[i]!.c1 = null;
+  for (const row of rows) {
+    delete row.f4;
+    row.f5 = String(row.f5);
+    row.extra = 1;
+  }
+}
+
 // Text: sentiment words carry the label in every batch; filler follows a Zipf law; rare words appear a few times each.
 const POSITIVE = ['good', 'great', 'excellent', 'lovely', 'superb', 'enjoyed'];
 const NEGATIVE = ['bad', 'poor', 'awful', 'boring', 'dull', 'hated'];

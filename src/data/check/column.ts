@@ -86,9 +86,10 @@ export class ColumnBuilder {
   /** A CSV cell: numbers are recognised by their text, missing markers by a fixed list. */
   pushText(s: string): void {
     const t = s.trim();
-    if (MISSING_WORDS.has(t)) return this.pushMissing();
+    if (t.length <= 4 && MISSING_WORDS.has(t)) return this.pushMissing();
     const x = Number(t);
-    if (Number.isFinite(x) && !/^0[xXbBoO]/.test(t)) return this.pushNumber(x);
+    // Number() also reads 0x.., 0b.. and 0o..; a CSV cell written that way is text, not a number.
+    if (Number.isFinite(x) && !(t.length > 1 && t.charCodeAt(0) === 48 && /^0[xXbBoO]/.test(t))) return this.pushNumber(x);
     this.pushString(s);
   }
 
@@ -114,11 +115,11 @@ export class ColumnBuilder {
   }
 }
 
-/** Distinct values among at most `limit` non-missing cells (numbers and strings both count). */
-export function distinctCount(c: Column, limit = 200_000): number {
+/** Distinct values among at most `limit` non-missing cells (numbers and strings both count), counting no further than `stopAbove`. */
+export function distinctCount(c: Column, limit = 200_000, stopAbove = Infinity): number {
   const seen = new Set<number | string>();
   let taken = 0;
-  for (let i = 0; i < c.length && taken < limit; i++) {
+  for (let i = 0; i < c.length && taken < limit && seen.size <= stopAbove; i++) {
     const k = c.code[i]!;
     if (k === MISSING) continue;
     taken++;

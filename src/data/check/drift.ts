@@ -136,7 +136,7 @@ export function driftOf(ref: readonly Column[], cur: readonly Column[], kinds: R
     const kind = kinds.get(r.name);
     if (c === undefined || skip.has(r.name)) continue;
     if (kind === 'numeric') {
-      if (distinctCount(r) <= FEW_VALUES) pending.push(...categoricalDrift(r.name, r, c));
+      if (distinctCount(r, 200_000, FEW_VALUES) <= FEW_VALUES) pending.push(...categoricalDrift(r.name, r, c));
       else {
         const d = numericDrift(r.name, r, c);
         if (d !== undefined) pending.push(d);

@@ -9,7 +9,7 @@ export interface FeatureSpace {
   dims: number;
   names: string[];
   /** Writes row `row` of `cols` (aligned with the space's columns) into `out` at `offset`. */
-  encode(cols: readonly Column[], row: number, out: Float32Array, offset: number): void;
+  encode(cols: readonly Column[], row: number, out: Float64Array, offset: number): void;
   /** The columns to pass to `encode`, by name, from a table. */
   columnsOf(table: readonly Column[]): Column[];
 }
@@ -85,10 +85,10 @@ export function featureSpace(ref: readonly Column[], kinds: ReadonlyMap<string, 
   };
 }
 
-/** Encodes the given rows of a table into one row-major Float32Array. */
-export function encodeRows(space: FeatureSpace, table: readonly Column[], rows: Int32Array | null, count: number): Float32Array {
+/** Encodes the given rows of a table into one row-major Float64Array. */
+export function encodeRows(space: FeatureSpace, table: readonly Column[], rows: Int32Array | null, count: number): Float64Array {
   const cols = space.columnsOf(table);
-  const out = new Float32Array(count * space.dims);
+  const out = new Float64Array(count * space.dims);
   for (let i = 0; i < count; i++) space.encode(cols, rows === null ? i : rows[i]!, out, i * space.dims);
   return out;
 }

@@ -1,8 +1,8 @@
 /**
- * A k-d tree over the rows of a dense Float32Array (row-major, `dims` wide) for k-nearest-neighbour queries in
+ * A k-d tree over the rows of a dense Float64Array (row-major, `dims` wide) for k-nearest-neighbour queries in
  * Euclidean distance. Splits on the widest dimension at its median; leaves hold up to LEAF rows. Queries descend to
- * the nearest leaf first and then visit other leaves while they could hold a closer row, up to `maxLeaves` leaves:
- * exact when the budget is not reached, a close approximation when it is (high dimensions), and bounded either way.
+ * cells in order of their lower-bound distance (best bin first), up to `maxLeaves` leaves: exact when the search
+ * ends before the budget, a close approximation when it does not (high dimensions), and bounded either way.
  */
 const LEAF = 24;
 
@@ -23,10 +23,11 @@ export class KdTree {
   private readonly left: Int32Array;
   private readonly right: Int32Array;
   private nodes = 0;
+  private readonly heap = new MinHeap(4096);
   readonly size: number;
 
   constructor(
-    readonly data: Float32Array,
+    readonly data: Float64Array,
     readonly dims: number,
   ) {
     this.size = dims === 0 ? 0 : data.length / dims;
@@ -45,7 +46,7 @@ export class KdTree {
     const node = this.nodes++;
     this.lo[node] = lo;
     this.hi[node] = hi;
-    if (hi - lo <= LEAF || depth > 60) return node;
+    if (hi - lo <= LEAF || depth > 100) return node;
     const { data, dims, perm } = this;
     let best = 0;
     let bestSpread = -1;
@@ -101,40 +102,48 @@ export class KdTree {
    * The k nearest rows to `q` (a `dims`-long vector), skipping row `exclude` (for leave-one-out queries of the
    * tree's own rows). `out` is reused between calls to keep queries allocation-free.
    */
-  query(q: Float32Array | Float64Array, k: number, out: Neighbours, exclude = -1, maxLeaves = 48): Neighbours {
+  query(q: Float64Array, k: number, out: Neighbours, exclude = -1, maxLeaves = 3): Neighbours {
     out.count = 0;
+    if (this.size === 0) return out;
+    const { data, dims, perm, dim, split, left, right, lo, hi, heap } = this;
+    // Best bin first (Beis & Lowe 1997): cells wait in a min-heap keyed by a lower bound on their distance (the
+    // largest split distance on the way to them); the nearest cell is scanned next. When the heap's best bound is
+    // already past the k-th distance, the answer is exact; otherwise the leaf budget stops the search.
+    heap.clear();
+    heap.push(0, 0);
     let leaves = 0;
-    const { data, dims, perm } = this;
-    const visit = (node: number): void => {
-      if (leaves >= maxLeaves) return;
-      const d = this.dim[node]!;
-      if (d < 0) {
-        leaves++;
-        for (let i = this.lo[node]!; i < this.hi[node]!; i++) {
-          const row = perm[i]!;
-          if (row === exclude) continue;
-          let s = 0;
-          const base = row * dims;
-          for (let j = 0; j < dims; j++) {
-            const t = data[base + j]! - q[j]!;
-            s += t * t;
-          }
-          insert(out, k, row, s);
-        }
-        return;
+    while (heap.size > 0 && leaves < maxLeaves) {
+      const bound = heap.minKey();
+      let node = heap.pop();
+      if (out.count === k && bound >= out.dist2[k - 1]!) break;
+      for (let d = dim[node]!; d >= 0; d = dim[node]!) {
+        const diff = q[d]! - split[node]!;
+        heap.push(Math.max(bound, diff * diff), diff < 0 ? right[node]! : left[node]!);
+        node = diff < 0 ? left[node]! : right[node]!;
       }
-      const diff = q[d]! - this.split[node]!;
-      const near = diff < 0 ? this.left[node]! : this.right[node]!;
-      const far = diff < 0 ? this.right[node]! : this.left[node]!;
-      visit(near);
-      if (out.count < k || diff * diff < out.dist2[out.count - 1]!) visit(far);
-    };
-    if (this.size > 0) visit(0);
+      leaves++;
+      let worst = out.count === k ? out.dist2[k - 1]! : Infinity;
+      for (let i = lo[node]!; i < hi[node]!; i++) {
+        const row = perm[i]!;
+        if (row === exclude) continue;
+        let s = 0;
+        const base = row * dims;
+        // Partial distances: stop summing once this row cannot be among the k nearest.
+        for (let j = 0; j < dims && s < worst; j++) {
+          const t = data[base + j]! - q[j]!;
+          s += t * t;
+        }
+        if (s < worst) {
+          insert(out, k, row, s);
+          if (out.count === k) worst = out.dist2[k - 1]!;
+        }
+      }
+    }
     return out;
   }
 
   /** The node at `depth` (or the leaf above it) that `q` falls in: a region of about size / 2^depth rows. */
-  regionOf(q: Float32Array | Float64Array, depth: number): number {
+  regionOf(q: Float64Array, depth: number): number {
     let node = 0;
     for (let i = 0; i < depth && this.dim[node]! >= 0; i++) node = q[this.dim[node]!]! < this.split[node]! ? this.left[node]! : this.right[node]!;
     return node;
@@ -153,4 +162,56 @@ function insert(out: Neighbours, k: number, row: number, s: number): void {
   }
   out.dist2[i] = s;
   out.index[i] = row;
+}
+
+/** A binary min-heap of (key, node) with a fixed capacity; pushes past it are dropped (the search is bounded anyway). */
+class MinHeap {
+  private readonly keys: Float64Array;
+  private readonly vals: Int32Array;
+  size = 0;
+  constructor(private readonly capacity: number) {
+    this.keys = new Float64Array(capacity);
+    this.vals = new Int32Array(capacity);
+  }
+  clear(): void {
+    this.size = 0;
+  }
+  minKey(): number {
+    return this.keys[0]!;
+  }
+  push(key: number, val: number): void {
+    if (this.size === this.capacity) return;
+    let i = this.size++;
+    const { keys, vals } = this;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (keys[parent]! <= key) break;
+      keys[i] = keys[parent]!;
+      vals[i] = vals[parent]!;
+      i = parent;
+    }
+    keys[i] = key;
+    vals[i] = val;
+  }
+  pop(): number {
+    const { keys, vals } = this;
+    const top = vals[0]!;
+    const n = --this.size;
+    if (n === 0) return top;
+    const key = keys[n]!;
+    const val = vals[n]!;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && keys[c + 1]! < keys[c]!) c++;
+      if (keys[c]! >= key) break;
+      keys[i] = keys[c]!;
+      vals[i] = vals[c]!;
+      i = c;
+    }
+    keys[i] = key;
+    vals[i] = val;
+    return top;
+  }
 }

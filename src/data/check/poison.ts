@@ -10,7 +10,7 @@ export interface PoisonOptions {
   k?: number;
   /** The reference is sampled to at most this many rows for the index (default 200,000). */
   maxReference?: number;
-  /** Reference rows queried leave-one-out to learn what is normal (default 5,000). */
+  /** Reference rows queried leave-one-out to learn what is normal (default 20,000). */
   calibration?: number;
   seed?: number;
   onRows?: (done: number, total: number) => void;
@@ -32,7 +32,7 @@ const CONFLICT_SHARE = 0.7;
 const OOD_FACTOR = 2.5;
 const MIN_CLUSTER = 5;
 const DUP_RADIUS = 0.13;
-const ALPHA = 1e-6;
+const ALPHA = 1e-4;
 
 /** A deterministic PRNG (Marsaglia's xorshift32): the sample, and so the report, are the same on every run. */
 export function rng(seed: number): () => number {
@@ -84,7 +84,7 @@ function labelIds(c: Column | undefined, n: number, ids: Map<string, number>): I
  * Row-by-row checks of the current batch against the trusted reference in feature space:
  * - label conflicts: a row whose label is outvoted (≥ 70%, with at most one neighbour agreeing) by its k nearest reference rows, flagged when such rows
  *   are more frequent than in the reference itself (leave-one-out), in one region of the space (a k-d tree node
- *   of about 400 calibration rows; Bonferroni over regions) or over the rest of the batch, beyond chance at 1e-6
+ *   of about 400 or 100 calibration rows; Bonferroni over regions) or over the rest of the batch, beyond chance at 1e-4
  *   (conditional binomial test of two rates);
  * - out-of-distribution rows: mean distance to the k nearest reference rows beyond 2.5 times the reference's own
  *   99.9th percentile;
@@ -112,14 +112,18 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
   const nb = neighbours(k);
   // What the reference looks like from inside: leave-one-out queries of a calibration sample. Regions are k-d tree
   // nodes holding about 400 calibration rows, so each region's own conflict rate is known well enough to test.
-  const calib = sampleIndices(sample.length, options.calibration ?? 50_000, random);
-  const depth = Math.max(0, Math.floor(Math.log2(calib.length / 400)));
+  const calib = sampleIndices(sample.length, options.calibration ?? 20_000, random);
+  const coarse = Math.max(0, Math.floor(Math.log2(calib.length / 400)));
+  // Two scales of region (about 400 and 100 calibration rows), so a flip confined to a small corner still stands out.
+  const depths = [coarse, coarse + 2] as const;
+  const calibRegion = [new Int32Array(calib.length).fill(-1), new Int32Array(calib.length).fill(-1)] as const;
+  const calibHit = new Uint8Array(calib.length);
   const calibDist = new Float64Array(calib.length);
   const calibNearest = new Float64Array(calib.length);
   const regionCalib = new Map<number, [conflicts: number, n: number]>();
   let calibConflicts = 0;
   let labelled = 0;
-  const q = new Float32Array(space.dims);
+  const q = new Float64Array(space.dims);
   const conflictOf = (given: number): { top: number; share: number } | undefined => {
     if (given < 0) return undefined;
     votes.fill(0);
@@ -148,11 +152,15 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
       labelled++;
       const hit = conflictOf(refLabel[row]!) !== undefined ? 1 : 0;
       calibConflicts += hit;
-      const reg = tree.regionOf(q, depth);
-      const rc = regionCalib.get(reg) ?? [0, 0];
-      rc[0] += hit;
-      rc[1]++;
-      regionCalib.set(reg, rc);
+      calibHit[c] = hit;
+      for (let s2 = 0; s2 < 2; s2++) {
+        const reg = tree.regionOf(q, depths[s2]);
+        calibRegion[s2][c] = reg;
+        const rc = regionCalib.get(reg) ?? [0, 0];
+        rc[0] += hit;
+        rc[1]++;
+        regionCalib.set(reg, rc);
+      }
     }
   }
   const oodThreshold = OOD_FACTOR * quantile(calibDist, 0.999);
@@ -163,7 +171,8 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
 
   // The current batch, in chunks so memory stays flat.
   const conflictRows: number[] = [];
-  const conflictInfo = new Map<number, { top: number; share: number; region: number }>();
+  const conflictInfo = new Map<number, { top: number; share: number }>();
+  const curRegion = [new Int32Array(curRows).fill(-1), new Int32Array(curRows).fill(-1)] as const;
   const regionCur = new Map<number, [conflicts: number, n: number]>();
   let curLabelled = 0;
   // Near-duplicate candidates share their two nearest reference rows and their distance to them (in steps of the
@@ -192,16 +201,19 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
       last.set(key, row);
       if (curLabel[row]! >= 0) {
         curLabelled++;
-        const region = tree.regionOf(v, depth);
-        const rc = regionCur.get(region) ?? [0, 0];
-        rc[1]++;
         const hit = conflictOf(curLabel[row]!);
         if (hit !== undefined) {
-          rc[0]++;
           conflictRows.push(row);
-          conflictInfo.set(row, { ...hit, region });
+          conflictInfo.set(row, hit);
         }
-        regionCur.set(region, rc);
+        for (let s2 = 0; s2 < 2; s2++) {
+          const region = tree.regionOf(v, depths[s2]);
+          curRegion[s2][row] = region;
+          const rc = regionCur.get(region) ?? [0, 0];
+          rc[1]++;
+          if (hit !== undefined) rc[0]++;
+          regionCur.set(region, rc);
+        }
       }
     }
     options.onRows?.(Math.min(curRows, start + n), curRows);
@@ -216,22 +228,26 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
       const [c0, n0] = regionCalib.get(region) ?? [0, 0];
       if (n0 > 0 && c >= 3 && binomialSf(c, c + c0, n / (n + n0)) < ALPHA / regionCur.size) regionSignificant.add(region);
     }
+    // The rest of the batch (rows in no significant region) against the rest of the calibration.
+    const inSignificant = (regions: readonly [Int32Array, Int32Array], i: number): boolean => regionSignificant.has(regions[0][i]!) || regionSignificant.has(regions[1][i]!);
     let restC = 0;
-    let restN = curLabelled;
-    let restC0 = calibConflicts;
-    let restN0 = labelled;
-    for (const region of regionSignificant) {
-      const [, n] = regionCur.get(region)!;
-      const [c0, n0] = regionCalib.get(region)!;
-      restN -= n;
-      restC0 -= c0;
-      restN0 -= n0;
-    }
-    for (const row of conflictRows) if (!regionSignificant.has(conflictInfo.get(row)!.region)) restC++;
+    let restN = 0;
+    let restC0 = 0;
+    let restN0 = 0;
+    for (let i = 0; i < curRows; i++)
+      if (curRegion[0][i]! >= 0 && !inSignificant(curRegion, i)) {
+        restN++;
+        if (conflictInfo.has(i)) restC++;
+      }
+    for (let i = 0; i < calib.length; i++)
+      if (calibRegion[0][i]! >= 0 && !inSignificant(calibRegion, i)) {
+        restN0++;
+        restC0 += calibHit[i]!;
+      }
     const globalSignificant = restN0 > 0 && excess(restC, restN, restC0, restN0);
     for (const row of conflictRows) {
       const info = conflictInfo.get(row)!;
-      const regional = regionSignificant.has(info.region);
+      const regional = inSignificant(curRegion, row);
       if (!globalSignificant && !regional) continue;
       const where = regional ? 'concentrated in one region of feature space' : 'more often than in the reference';
       evidence.add(row, scoreAt(info.share, CONFLICT_SHARE), `label_conflict: label '${labelName[curLabel[row]!]}' but ${Math.round(info.share * 100)}% of the ${k} nearest reference rows say '${labelName[info.top]}' (${where})`);
@@ -239,8 +255,8 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
   }
 
   const curCols = space.columnsOf(cur);
-  const a = new Float32Array(space.dims);
-  const b = new Float32Array(space.dims);
+  const a = new Float64Array(space.dims);
+  const b = new Float64Array(space.dims);
   for (const tail of last.values()) {
     if (next[tail] === -1) continue;
     const rows: number[] = [];

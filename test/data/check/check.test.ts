@@ -94,14 +94,7 @@ describe('data check on batches where the truth is known', () => {
 
   it('schema attacks: each change named, and the changed columns stay out of the row checks', async () => {
     const cur = gen.tableRows({ rows: N, seed: 13 });
-    for (let i = 0; i < cur.length; i += 30) cur[i]!.f2 = -999;
-    for (let i = 5; i < cur.length; i += 50) cur[i]!.f3 = 'unknown';
-    for (let i = 0; i < cur.length; i += 5) cur[i]!.c1 = null;
-    for (const row of cur) {
-      delete row.f4;
-      row.f5 = String(row.f5);
-      row.extra = 1;
-    }
+    gen.schemaAttacks(cur);
     const r = await check(ref, cur, L, 'jsonl');
     expect(r.verdict).toBe('schema');
     const changes = reportJson(r) as { schema: { column: string; change: string }[] };
