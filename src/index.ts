@@ -63,3 +63,12 @@ export { signModel, verifyModel, parseBundle, readStatement, verifyChain, verify
 export type { SignErrorCode, SignOptions, Signed, VerifyOptions, VerifyReport, VerifyStatus, KeylessPolicy, TrainingRun, Provenance } from './sign/index.js';
 export { snapshotDataset, verifyDataset, formatManifest, parseManifest, DataError } from './data/index.js';
 export type { DataErrorCode, DatasetManifest, DataVerifyReport, ManifestEntry, Snapshot, SnapshotOptions } from './data/index.js';
+/**
+ * `data check` as a library: read two files into typed columns, then check the batch against the reference.
+ *
+ * @example
+ * const report = checkTables(await readTable('train.parquet'), await readTable('batch.csv'), { label: 'label' });
+ * if (report.verdict !== 'clean') console.log(reportJson(report));
+ */
+export { checkTables, readTable, renderHtml, reportJson } from './data/check/index.js';
+export type { CheckOptions, CheckReport, ColumnDrift, FlaggedRow, SchemaChange, Table, Trigger, Verdict as DataCheckVerdict } from './data/check/index.js';

@@ -87,7 +87,7 @@ function labelIds(c: Column | undefined, n: number, ids: Map<string, number>): I
  *   of about 400 or 100 calibration rows; Bonferroni over regions) or over the rest of the batch, beyond chance at 1e-4
  *   (conditional binomial test of two rates);
  * - out-of-distribution rows: mean distance to the k nearest reference rows beyond 2.5 times the reference's own
- *   99.9th percentile;
+ *   99.9th percentile (and 1.5 times its largest);
  * - near-duplicate clusters: five or more rows within 0.13 × the median nearest-neighbour distance of each other
  *   (cleanlab's radius rule), all with one label.
  */
@@ -163,7 +163,9 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
       }
     }
   }
-  const oodThreshold = OOD_FACTOR * quantile(calibDist, 0.999);
+  // 2.5× the 99.9th percentile, and never below 1.5× the largest calibration distance: in few dimensions the
+  // distance tail is long, and a batch larger than the calibration sample reaches further into it by chance.
+  const oodThreshold = Math.max(OOD_FACTOR * quantile(calibDist, 0.999), 1.5 * quantile(calibDist, 1));
   const radius = DUP_RADIUS * quantile(calibNearest, 0.5);
   stats.oodThreshold = oodThreshold;
   stats.nearDuplicateRadius = radius;
@@ -191,7 +193,7 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
       let s = 0;
       for (let j = 0; j < nb.count; j++) s += Math.sqrt(nb.dist2[j]!);
       const dist = s / Math.max(1, nb.count);
-      if (dist > oodThreshold && oodThreshold > 0) evidence.add(row, scoreAt(dist, oodThreshold), `out_of_distribution: mean distance to the ${k} nearest reference rows is ${(dist / (oodThreshold / OOD_FACTOR)).toFixed(1)}× the reference's 99.9th percentile`);
+      if (dist > oodThreshold && oodThreshold > 0) evidence.add(row, scoreAt(dist, oodThreshold), `out_of_distribution: mean distance to the ${k} nearest reference rows is ${dist.toPrecision(3)}, ${(dist / oodThreshold).toFixed(1)}× the alarm distance learnt from the reference`);
       const d1 = Math.sqrt(nb.dist2[0]!);
       const lo = Math.min(nb.index[0]!, nb.index[1]!);
       const hi = Math.max(nb.index[0]!, nb.index[1]!);
