@@ -82,14 +82,14 @@ function labelIds(c: Column | undefined, n: number, ids: Map<string, number>): I
 
 /**
  * Row-by-row checks of the current batch against the trusted reference in feature space:
- * - label conflicts: a row whose label is outvoted (≥ 70%, with at most one neighbour agreeing) by its k nearest reference rows, flagged when such rows
- *   are more frequent than in the reference itself (leave-one-out), in one region of the space (a k-d tree node
- *   of about 400 or 100 calibration rows; Bonferroni over regions) or over the rest of the batch, beyond chance at 1e-4
- *   (conditional binomial test of two rates);
+ * - label conflicts: a row whose label is outvoted (≥ 70%, at most one neighbour agreeing) by its k nearest
+ *   reference rows, flagged when such rows are more frequent than in the reference itself (leave-one-out), in one
+ *   region of the space (a k-d tree node of about 400 or 100 calibration rows; Bonferroni over regions) or over
+ *   the rest of the batch, beyond chance at 1e-4 (conditional binomial test of two rates);
  * - out-of-distribution rows: mean distance to the k nearest reference rows beyond 2.5 times the reference's own
  *   99.9th percentile (and 1.5 times its largest);
  * - near-duplicate clusters: five or more rows within 0.13 × the median nearest-neighbour distance of each other
- *   (cleanlab's radius rule), all with one label.
+ *   (cleanlab's radius rule), sharing their two nearest reference rows, at least 90% of them with one label.
  */
 export function checkRows(ref: readonly Column[], cur: readonly Column[], curRows: number, space: FeatureSpace, label: string | undefined, evidence: Evidence, options: PoisonOptions = {}): PoisonStats {
   const k = options.k ?? 10;
