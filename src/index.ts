@@ -165,3 +165,12 @@ export { authenticate, authorize, decide, createUser, listUsers, disableUser, RO
 export type { Principal, Role, Action, Resource as AccessResource, Decision, UserRecord, AccessErrorCode } from './access/index.js';
 export { discoverCode, discoverEgress, compileApprovals, formatCodeJson, formatCodeSarif, formatEgressJson, providerOfHost, maskKey, DiscoverError } from './discover/index.js';
 export type { DiscoverErrorCode, CodeFinding, CodeReport, EgressReport, Flow, Approval, LogFormat } from './discover/index.js';
+/**
+ * `data check` as a library: read two files into typed columns, then check the batch against the reference.
+ *
+ * @example
+ * const report = checkTables(await readTable('train.parquet'), await readTable('batch.csv'), { label: 'label' });
+ * if (report.verdict !== 'clean') console.log(reportJson(report));
+ */
+export { checkTables, readTable, renderHtml, reportJson } from './data/check/index.js';
+export type { CheckOptions, CheckReport, ColumnDrift, FlaggedRow, SchemaChange, Table, Trigger, Verdict as DataCheckVerdict } from './data/check/index.js';

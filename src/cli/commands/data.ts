@@ -5,6 +5,7 @@ import type { Env } from '../env.js';
 import type { Io } from '../io.js';
 import { byteProgress } from '../progress.js';
 import { recordIfHome } from '../record.js';
+import { registerDataCheck } from './data-check.js';
 import { readInput, shown, threadsFlag, writeOutput } from './sign.js';
 
 interface DataFlags {
@@ -78,4 +79,6 @@ export function registerData(program: Command, io: Io, env: Env, setCode: (c: nu
       ]);
       setCode(r.ok ? 0 : 1);
     });
+
+  registerDataCheck(data, io, env, setCode);
 }
