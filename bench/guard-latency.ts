@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkText, classifyInjection, defaultRegistry, normalize, shippedInjectionModel } from '../src/guard/index.js';
-import { parseEvalRows } from '../src/guard/injection/evaluate.js';
+import { parseEvalRows } from '../src/guard/index.js';
 import { describeMachine } from './lib/machine.js';
 import { table } from './lib/stats.js';
 

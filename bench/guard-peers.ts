@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import vard from '@andersmyrmel/vard';
 import { classifyInjection, shippedInjectionModel } from '../src/guard/index.js';
-import { parseEvalRows, type EvalRow } from '../src/guard/injection/evaluate.js';
+import { parseEvalRows, type EvalRow } from '../src/guard/index.js';
 import { describeMachine } from './lib/machine.js';
 import { table } from './lib/stats.js';
 

@@ -19,6 +19,7 @@ export { GuardSettingsSchema, type GuardSettings, type GuardSettingsInput } from
 export { normalize, textsOf, originalSpan, type Normalized, type DecodedSegment, type NormalizeOptions } from './normalize/normalize.js';
 export type { Encoding } from './normalize/decode.js';
 export { classifyInjection, shippedInjectionModel, type InjectionResult, type ClassifyOptions } from './injection/classify.js';
+export { evaluate, formatEvalReport, jsonLines, parseEvalRows, type EvalReport, type EvalRow, type Metrics as EvalMetrics, type Scored } from './injection/evaluate.js';
 export { LABELS as INJECTION_LABELS, type InjectionLabel, type InjectionModel } from './injection/model.js';
 export { injectionGuard } from './injection-guard.js';
 export { detectSecrets, secretsGuard, entropy, isPlaceholder, type SecretsOptions } from './secrets.js';

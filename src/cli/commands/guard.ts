@@ -4,9 +4,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { keyedDigest } from '../../audit/index.js';
 import { CoreError } from '../../core/errors.js';
-import { loadHomeKeys } from '../../core/keys.js';
-import { checkText, classifyInjection, defaultRegistry, GuardError, shippedInjectionModel, type Verdict } from '../../guard/index.js';
-import { evaluate, formatEvalReport, jsonLines, parseEvalRows, type Scored } from '../../guard/injection/evaluate.js';
+import { checkText, classifyInjection, defaultRegistry, evaluate, formatEvalReport, GuardError, jsonLines, parseEvalRows, shippedInjectionModel, type Scored, type Verdict } from '../../guard/index.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
 import { resolveConfig } from '../resolve-config.js';
@@ -144,7 +142,7 @@ async function recordVerdict(io: Io, env: Env, f: CheckFlags, text: string, guar
   let rt: Runtime | undefined;
   try {
     rt = await createRuntime(io, env, {}, resolved);
-    const digest = keyedDigest(loadHomeKeys(rt.home).digestSecret, text);
+    const digest = keyedDigest(rt.keys.digestSecret, text);
     await rt.log.record({
       type: 'guard.verdict',
       actor: rt.actor,
