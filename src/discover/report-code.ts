@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sarifLog } from '../core/sarif.js';
 import type { CodeFinding, FindingKind } from './code-detect.js';
 import type { CodeReport } from './discover-code.js';
 
@@ -20,42 +21,30 @@ export function formatCodeJson(report: CodeReport): string {
  * without the line, so a finding keeps its identity when lines move. Skipped files become notifications.
  */
 export function formatCodeSarif(report: CodeReport, version: string): object {
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'palisade-discover',
-            semanticVersion: version,
-            rules: ORDER.map((k) => ({
-              id: `discover-${k}`,
-              name: RULES[k].name,
-              shortDescription: { text: RULES[k].text },
-              defaultConfiguration: { level: RULES[k].level },
-              properties: { 'security-severity': RULES[k].score, tags: ['security', 'shadow-ai'] },
-            })),
-          },
-        },
-        results: report.findings.map((f) => ({
-          ruleId: `discover-${f.kind}`,
-          ruleIndex: ORDER.indexOf(f.kind),
-          level: RULES[f.kind].level,
-          message: { text: `${f.kind === 'local-model' ? 'local model server' : f.kind} (${f.provider}): ${f.evidence}` },
-          locations: [{ physicalLocation: { artifactLocation: { uri: toUri(f.file) }, region: { startLine: f.line } } }],
-          partialFingerprints: { 'palisadeDiscover/v1': fingerprint(f) },
-          properties: { provider: f.provider, kind: f.kind },
-        })),
-        invocations: [
-          {
-            executionSuccessful: true,
-            toolExecutionNotifications: report.skipped.map((s) => ({ level: 'note', message: { text: `skipped (${s.reason})` }, locations: [{ physicalLocation: { artifactLocation: { uri: toUri(s.file) } } }] })),
-          },
-        ],
-      },
-    ],
-  };
+  return sarifLog({
+    tool: 'palisade-discover',
+    version,
+    rules: ORDER.map((k) => ({
+      id: `discover-${k}`,
+      name: RULES[k].name,
+      shortDescription: { text: RULES[k].text },
+      defaultConfiguration: { level: RULES[k].level },
+      properties: { 'security-severity': RULES[k].score, tags: ['security', 'shadow-ai'] },
+    })),
+    results: report.findings.map((f) => ({
+      ruleId: `discover-${f.kind}`,
+      ruleIndex: ORDER.indexOf(f.kind),
+      level: RULES[f.kind].level,
+      message: { text: `${f.kind === 'local-model' ? 'local model server' : f.kind} (${f.provider}): ${f.evidence}` },
+      locations: [{ physicalLocation: { artifactLocation: { uri: toUri(f.file) }, region: { startLine: f.line } } }],
+      partialFingerprints: { 'palisadeDiscover/v1': fingerprint(f) },
+      properties: { provider: f.provider, kind: f.kind },
+    })),
+    invocation: {
+      executionSuccessful: true,
+      toolExecutionNotifications: report.skipped.map((s) => ({ level: 'note', message: { text: `skipped (${s.reason})` }, locations: [{ physicalLocation: { artifactLocation: { uri: toUri(s.file) } } }] })),
+    },
+  });
 }
 
 /** One line per finding, then a summary. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sarifLog } from '../../core/sarif.js';
 import type { Severity } from '../../core/finding.js';
 import { RULES } from './rules.js';
 import type { ScanReport } from './types.js';
@@ -31,34 +32,24 @@ export function formatSarif(report: ScanReport, version: string): object {
       };
     }),
   );
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'palisade',
-            semanticVersion: version,
-            rules: used.map((id) => {
-              const r = RULES[id]!;
-              return {
-                id,
-                name: id.replace(/(^|-)(\w)/g, (_m, _d: string, c: string) => c.toUpperCase()),
-                shortDescription: { text: r.title },
-                fullDescription: { text: r.title },
-                help: { text: r.help },
-                defaultConfiguration: { level: LEVEL[r.severity] },
-                properties: { 'security-severity': SCORE[r.severity], tags: ['security', 'model-scan'], impact: r.impact },
-              };
-            }),
-          },
-        },
-        results,
-        invocations: [{ executionSuccessful: report.summary.error === 0 }],
-      },
-    ],
-  };
+  return sarifLog({
+    tool: 'palisade',
+    version,
+    rules: used.map((id) => {
+      const r = RULES[id]!;
+      return {
+        id,
+        name: id.replace(/(^|-)(\w)/g, (_m, _d: string, c: string) => c.toUpperCase()),
+        shortDescription: { text: r.title },
+        fullDescription: { text: r.title },
+        help: { text: r.help },
+        defaultConfiguration: { level: LEVEL[r.severity] },
+        properties: { 'security-severity': SCORE[r.severity], tags: ['security', 'model-scan'], impact: r.impact },
+      };
+    }),
+    results,
+    invocation: { executionSuccessful: report.summary.error === 0 },
+  });
 }
 
 function toUri(path: string): string {
