@@ -85,7 +85,7 @@ async function principalOf(store: Store, env: Env, config: Config): Promise<Prin
  * The home's log key, bound to the log's stored origin (fixed by its first key). Finishes a key rotation that
  * stopped after the log announced the staged key, and drops a staged key the log never announced.
  */
-async function bindLogKey(store: Store, home: string, keys: HomeKeys): Promise<LogKey> {
+export async function bindLogKey(store: Store, home: string, keys: HomeKeys): Promise<LogKey> {
   const state = await store.db.selectFrom('audit_state').select(['origin', 'active_key']).where('id', '=', 1).executeTakeFirstOrThrow();
   const origin = state.origin ?? originOf(keys.logPublic);
   if (keys.logNext !== undefined) {
