@@ -58,10 +58,9 @@ async function call(base: string, method: string, path: string, token?: string, 
  */
 async function overHttp(storeUrl?: string): Promise<void> {
   const d = tempDir();
-  if (storeUrl !== undefined) {
-    mkdirSync(join(d, '.palisade'), { mode: 0o700 });
-    writeFileSync(join(d, '.palisade', 'config.yaml'), `version: 1\nstore:\n  url: ${storeUrl}\n`, { mode: 0o600 });
-  }
+  // No local admin: the server needs none (it acts for each request's user), and every CLI call here names a user.
+  mkdirSync(join(d, '.palisade'), { mode: 0o700 });
+  writeFileSync(join(d, '.palisade', 'config.yaml'), `version: 1\n${storeUrl === undefined ? '' : `store:\n  url: ${storeUrl}\n`}registry:\n  localAdmin: false\n`, { mode: 0o600 });
   const root = JSON.parse((await run(['init', '--json', '--admin', 'root'], { cwd: d })).stdout).admin.token as string;
   const local = (token: string, args: string[]) => run(args, { cwd: d, env: { token } });
 
@@ -141,7 +140,7 @@ async function overHttp(storeUrl?: string): Promise<void> {
     const promoted = await remote(eve, ['model', 'promote', 'fraud@1.0.0', '--to', 'production', '--reason', 'first release']);
     expect(promoted.code, promoted.stderr).toBe(0);
     expect(promoted.stdout).toMatch(/^PROMOTED fraud@1\.0\.0 to production\n {2}PASS scan/);
-    for (const args of [['model', 'list', '--json'], ['model', 'show', 'fraud@production'], ['model', 'history', 'fraud', '--json'], ['audit', 'tail', '-n', '5'], ['dataset', 'list'], ['users', 'list', '--json']]) {
+    for (const args of [['model', 'card', 'fraud@1.0.0', '--export', 'huggingface'], ['trust', 'list', '--json'], ['model', 'list', '--json'], ['model', 'show', 'fraud@production'], ['model', 'history', 'fraud', '--json'], ['audit', 'tail', '-n', '5'], ['dataset', 'list'], ['users', 'list', '--json']]) {
       const [here, there] = [await local(root, args), await remote(root, args)];
       expect(there, args.join(' ')).toEqual(here);
     }
