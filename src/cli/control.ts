@@ -21,7 +21,7 @@ export const remoteOptions = (c: Command): Command => storeOptions(c).option('--
  */
 export async function invoke<I, R>(io: Io, env: Env, f: RemoteFlags, op: Operation<I, R>, input: I): Promise<R> {
   const url = f.server ?? env.server;
-  if (url === undefined) return withRuntime(io, env, f, (rt) => runOperation(op, { deps: registryDeps(rt, io, env), principal: rt.principal }, input));
+  if (url === undefined) return withRuntime(io, env, f, (rt) => runOperation(op, { deps: registryDeps(rt, io, env, { webhooks: op.sendsWebhooks !== false }), principal: rt.principal }, input));
   if (f.store !== undefined || f.config !== undefined) throw new CoreError('CORE_USAGE', '--store and --config choose a local home; with --server (or PALISADE_SERVER) the server uses its own: drop one of them');
   const server = parseServer(url);
   if (server.cleartext) io.stderr(`palisade: warning: ${server.base} is plain http to another host: the token crosses the network unencrypted; put TLS in front of palisade serve\n`);

@@ -20,6 +20,11 @@ export interface Operation<I, R> {
   /** Under the control prefix; `:field` segments carry those input fields. */
   path: string;
   input: z.ZodType<I>;
+  /**
+   * False for an action that sends no registry webhooks, so the CLI does not ask for their secrets. Left out, the
+   * action may send some: the secrets are required before it acts (forgetting this field fails safe).
+   */
+  sendsWebhooks?: false;
   run(ctx: OperationContext, input: I): Promise<R>;
 }
 

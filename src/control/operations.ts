@@ -7,6 +7,7 @@ import { z } from 'zod';
 const whoami = defineOperation({
   method: 'GET',
   path: '/whoami',
+  sendsWebhooks: false,
   input: z.strictObject({}),
   run: ({ principal }) => Promise.resolve({ ...principal }),
 });

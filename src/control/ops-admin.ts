@@ -8,6 +8,7 @@ export const userOps = {
   create: defineOperation({
     method: 'POST',
     path: '/users',
+    sendsWebhooks: false,
     // The role is checked by createUser, after the permission: an unknown role is ACCESS_USER_INVALID on both paths.
     input: z.strictObject({ name, role: name, service: flag.default(false) }),
     /** The token is in the result once; only its SHA-256 is stored. */
@@ -21,6 +22,7 @@ export const userOps = {
   list: defineOperation({
     method: 'GET',
     path: '/users',
+    sendsWebhooks: false,
     input: z.strictObject({}),
     run: async ({ deps, principal }) => {
       authorize(principal, 'read', { type: 'Users', id: '*' });
@@ -30,6 +32,7 @@ export const userOps = {
   disable: defineOperation({
     method: 'POST',
     path: '/users/:name/disable',
+    sendsWebhooks: false,
     input: z.strictObject({ name }),
     run: async ({ deps, principal }, i) => {
       authorize(principal, 'manageUsers', { type: 'Users', id: i.name });
@@ -46,6 +49,7 @@ export const apikeyOps = {
   create: defineOperation({
     method: 'POST',
     path: '/apikeys',
+    sendsWebhooks: false,
     input: z.strictObject({ name, models: z.array(name).max(1000), rpm: whole(1).optional(), tpm: whole(1).optional(), expiresAt: z.iso.datetime({ offset: true }).optional() }),
     /** The key is in the result once; only its SHA-256 is stored. */
     run: async ({ deps, principal }, i): Promise<{ key: string } & ApiKeyRecord> => {
@@ -58,6 +62,7 @@ export const apikeyOps = {
   list: defineOperation({
     method: 'GET',
     path: '/apikeys',
+    sendsWebhooks: false,
     input: z.strictObject({}),
     run: async ({ deps, principal }) => {
       authorize(principal, 'readKeys', KEYS);
@@ -67,6 +72,7 @@ export const apikeyOps = {
   revoke: defineOperation({
     method: 'POST',
     path: '/apikeys/:id/revoke',
+    sendsWebhooks: false,
     input: z.strictObject({ id: name }),
     run: async ({ deps, principal }, i) => {
       authorize(principal, 'manageKeys', KEYS);
@@ -88,6 +94,7 @@ export const trustOps = {
   list: defineOperation({
     method: 'GET',
     path: '/trust',
+    sendsWebhooks: false,
     input: z.strictObject({}),
     run: ({ deps, principal }) => listTrust(deps, principal),
   }),

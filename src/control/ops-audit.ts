@@ -10,6 +10,7 @@ export const auditOps = {
   record: defineOperation({
     method: 'POST',
     path: '/audit/entries',
+    sendsWebhooks: false,
     input: z.strictObject({ type: name, subject: name, actor: name.optional(), data: z.record(z.string(), z.unknown()).default({}) }),
     run: async ({ deps, principal }, i) => {
       authorize(principal, i.actor === undefined ? 'recordAudit' : 'recordOnBehalf', LOG);
@@ -22,6 +23,7 @@ export const auditOps = {
   checkpoint: defineOperation({
     method: 'GET',
     path: '/audit/checkpoint',
+    sendsWebhooks: false,
     input: z.strictObject({}),
     run: async ({ deps, principal }) => {
       authorize(principal, 'verifyAudit', LOG);
@@ -33,6 +35,7 @@ export const auditOps = {
   prove: defineOperation({
     method: 'GET',
     path: '/audit/proof',
+    sendsWebhooks: false,
     input: z.strictObject({ index: whole(0), size: whole(0).optional() }),
     /**
      * Anyone who may verify the log gets the proof and the leaf hash; the entry itself (what was done, by whom, to
@@ -49,6 +52,7 @@ export const auditOps = {
   consistency: defineOperation({
     method: 'GET',
     path: '/audit/consistency',
+    sendsWebhooks: false,
     input: z.strictObject({ from: whole(0), to: whole(0).optional() }),
     run: async ({ deps, principal }, i) => {
       authorize(principal, 'verifyAudit', LOG);
@@ -58,6 +62,7 @@ export const auditOps = {
   tail: defineOperation({
     method: 'GET',
     path: '/audit/tail',
+    sendsWebhooks: false,
     input: z.strictObject({ lines: whole(1).default(20) }),
     run: async ({ deps, principal }, i) => {
       authorize(principal, 'readAudit', LOG);
@@ -67,6 +72,7 @@ export const auditOps = {
   search: defineOperation({
     method: 'GET',
     path: '/audit/entries',
+    sendsWebhooks: false,
     input: z.strictObject({
       type: name.optional(),
       actor: name.optional(),

@@ -50,6 +50,7 @@ export const modelOps = {
   list: defineOperation({
     method: 'GET',
     path: '/models',
+    sendsWebhooks: false,
     input: z.strictObject({ name: name.optional() }),
     run: async ({ deps, principal }, i): Promise<ModelListRow[]> => {
       authorize(principal, 'read', { type: 'Model', id: i.name ?? '*' });
@@ -62,6 +63,7 @@ export const modelOps = {
   show: defineOperation({
     method: 'GET',
     path: '/models/:name/versions/:at',
+    sendsWebhooks: false,
     input: z.strictObject({ name, at: name }),
     run: async ({ deps, principal }, i) => {
       authorize(principal, 'read', { type: 'Model', id: i.name });
@@ -72,6 +74,7 @@ export const modelOps = {
   resolve: defineOperation({
     method: 'GET',
     path: '/models/:name/aliases/:alias',
+    sendsWebhooks: false,
     input: z.strictObject({ name, alias: name }),
     run: async ({ deps, principal }, i) => {
       authorize(principal, 'read', { type: 'Model', id: i.name });
@@ -81,6 +84,7 @@ export const modelOps = {
   card: defineOperation({
     method: 'GET',
     path: '/models/:name/versions/:version/card',
+    sendsWebhooks: false,
     input: z.strictObject({ name, version: name, format: z.enum(['cyclonedx', 'huggingface', 'markdown']).default('markdown') }),
     run: async ({ deps, principal }, i): Promise<{ format: string; text: string }> => {
       authorize(principal, 'read', { type: 'Model', id: i.name });
@@ -95,6 +99,7 @@ export const modelOps = {
   history: defineOperation({
     method: 'GET',
     path: '/models/:name/history',
+    sendsWebhooks: false,
     input: z.strictObject({ name }),
     run: ({ deps, principal }, i) => modelHistory(deps, principal, i.name),
   }),
@@ -131,6 +136,7 @@ export const datasetOps = {
   list: defineOperation({
     method: 'GET',
     path: '/datasets',
+    sendsWebhooks: false,
     input: z.strictObject({ name: name.optional() }),
     run: async ({ deps, principal }, i): Promise<DatasetListRow[]> => {
       authorize(principal, 'read', { type: 'Dataset', id: i.name ?? '*' });
@@ -155,6 +161,7 @@ export const incidentOps = {
   list: defineOperation({
     method: 'GET',
     path: '/incidents',
+    sendsWebhooks: false,
     input: z.strictObject({}),
     run: ({ deps, principal }) => listIncidents(deps, principal),
   }),

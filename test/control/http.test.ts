@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -208,6 +208,20 @@ describe('the control plane over HTTP', () => {
     const down = await run(['model', 'list'], { cwd: d, env });
     expect(down.code).toBe(2);
     expect(down.stderr).toMatch(/cannot reach the control plane at http:\/\/127\.0\.0\.1:9/);
+  });
+});
+
+describe('control-plane operations on a local home', () => {
+  it('asks for webhook secrets only for actions that may send webhooks', async () => {
+    const d = tempDir();
+    await run(['init'], { cwd: d });
+    appendFileSync(join(d, '.palisade', 'config.yaml'), 'registry:\n  webhooks:\n    - url: http://127.0.0.1:9/hooks\n      secretEnv: HOOK_SECRET\n');
+    for (const args of [['audit', 'tail'], ['users', 'list'], ['apikeys', 'list'], ['model', 'list'], ['incident', 'list']]) expect((await run(args, { cwd: d })).code, args.join(' ')).toBe(0);
+    for (const args of [['model', 'promote', 'm@1', '--to', 'staging'], ['model', 'rollback', 'm'], ['incident', 'open', '--model', 'm', '--reason', 'x']]) {
+      const r = await run(args, { cwd: d });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/secretEnv HOOK_SECRET, which is not set/);
+    }
   });
 });
 
