@@ -79,6 +79,8 @@ async function overHttp(storeUrl?: string): Promise<void> {
   writeFileSync(join(d, 'card.yaml'), stringify(COMPLETE_CARD));
   const reg = await local(eve, ['model', 'register', m.dir, '--name', 'fraud', '--version', '1.0.0', '--card', 'card.yaml', '--signature', m.signature!.path, '--attestation', m.attestation!.path]);
   expect(reg.code, reg.stderr).toBe(0);
+  const next = await modelFiles(d, 'fraud-model-2', { key: privateKey, datasetDigest: JSON.parse(dsr.stdout).rootDigest, sign: false });
+  expect((await local(eve, ['model', 'register', next.dir, '--name', 'fraud', '--version', '1.1.0'])).code).toBe(0);
 
   const srv = await serve(d);
   try {
@@ -117,7 +119,7 @@ async function overHttp(storeUrl?: string): Promise<void> {
     expect(denied).toMatchObject({ status: 403, body: { error: { code: 'ACCESS_DENIED', message: expect.stringMatching(/user:vic \(viewer\) may not manageUsers/) } } });
 
     // A viewer reads the registry, but cannot promote, approve or read the log's entries.
-    expect((await call(base, 'GET', '/models', vic)).body).toMatchObject([{ name: 'fraud', version: '1.0.0', state: 'pending', aliases: [] }]);
+    expect((await call(base, 'GET', '/models', vic)).body).toMatchObject([{ name: 'fraud', version: '1.0.0', state: 'pending', aliases: [] }, { name: 'fraud', version: '1.1.0', state: 'pending', aliases: [] }]);
     const vp = await call(base, 'POST', '/models/fraud/versions/1.0.0/promote', vic, { to: 'staging' });
     expect(vp).toMatchObject({ status: 403, body: { error: { code: 'ACCESS_DENIED', message: expect.stringMatching(/may not promote/) } } });
     const va = await call(base, 'POST', '/models/fraud/versions/1.0.0/approve', vic, { comment: 'looks fine' });
@@ -145,6 +147,10 @@ async function overHttp(storeUrl?: string): Promise<void> {
       expect(there, args.join(' ')).toEqual(here);
     }
     expect((await remote(vic, ['model', 'approve', 'fraud@1.0.0', '--comment', 'x'])).code).toBe(2);
+    const approvedRemotely = await remote(rita, ['model', 'approve', 'fraud@1.1.0', '--comment', 'reviewed', '--json']);
+    expect(approvedRemotely.code, approvedRemotely.stderr).toBe(0);
+    expect(JSON.parse(approvedRemotely.stdout)).toEqual({ name: 'fraud', version: '1.1.0', decision: 'approve', state: 'approved' });
+    expect((await remote(rita, ['model', 'reject', 'fraud@1.1.0', '--comment', 'again'])).stderr).toMatch(/user:rita already reviewed fraud@1\.1\.0/);
     const tail = await remote(vic, ['audit', 'tail']);
     expect(tail.code).toBe(2);
     expect(tail.stderr).toMatch(/^palisade: user:vic \(viewer\) may not readAudit/);
