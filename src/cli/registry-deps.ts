@@ -7,12 +7,13 @@ import { withRuntime, type Runtime, type StoreFlags } from './runtime.js';
 
 /**
  * The registry's dependencies from the runtime: the config's registry policy, and webhooks with their secrets read
- * from the environment variables the config names. A delivery that fails after its retries is a warning and a
+ * from the environment variables the config names (unless `webhooks: false`). A delivery that fails after its retries is a warning and a
  * `webhook.failed` audit entry; it never undoes the action.
  */
-export function registryDeps(rt: Runtime, io: Io, env: Env): RegistryDeps {
+export function registryDeps(rt: Runtime, io: Io, env: Env, opts: { webhooks?: boolean } = {}): RegistryDeps {
   const cfg = rt.config.registry;
-  const targets: WebhookTarget[] = cfg.webhooks.map((w, i) => {
+  // Without webhooks (an action that sends none) their secrets are not needed, and not asked for.
+  const targets: WebhookTarget[] = (opts.webhooks === false ? [] : cfg.webhooks).map((w, i) => {
     const secret = env.secret?.(w.secretEnv);
     if (secret === undefined || secret === '') throw new CoreError('CORE_CONFIG_INVALID', `registry.webhooks[${i}] names secretEnv ${w.secretEnv}, which is not set: export it (a whsec_… secret) or remove the webhook`);
     return { url: w.url, secret, events: w.events };

@@ -29,10 +29,10 @@ export interface Runtime {
 }
 
 /**
- * Builds the runtime once, for the CLI (the server will call the same). Needs a home: the log's key lives there.
+ * Builds the runtime once, for the CLI and for `palisade serve` (`flags.server`). Needs a home: the log's key lives there.
  * The store is `--store`, else the config's `store.url`, else `<home>/palisade.db`.
  */
-export async function createRuntime(io: Io, env: Env, flags: { config?: string; store?: string }, resolved?: ResolvedConfig, audit: AuditLogOptions = {}): Promise<Runtime> {
+export async function createRuntime(io: Io, env: Env, flags: { config?: string; store?: string; server?: boolean }, resolved?: ResolvedConfig, audit: AuditLogOptions = {}): Promise<Runtime> {
   const { config, home } = resolved ?? resolveConfig(io.cwd, env, flags.config);
   if (home === undefined) throw new CoreError('CORE_HOME_NOT_FOUND', 'no Palisade home here or above: run palisade init (or set PALISADE_HOME)');
   const keys = loadHomeKeys(home);
@@ -41,7 +41,9 @@ export async function createRuntime(io: Io, env: Env, flags: { config?: string; 
   const log = new AuditLog(store, key, undefined, audit);
   let principal: Principal;
   try {
-    principal = await principalOf(store, env, config);
+    // A server acts for each request's user, never for a token in its own environment; what it records on its own
+    // (a demo key, a canary rollback) names the OS user running it, with no role to act on the control plane.
+    principal = flags.server === true ? { id: `os:${userInfo().username}`, role: 'viewer' } : await principalOf(store, env, config);
   } catch (err) {
     await store.close();
     throw err;
@@ -85,7 +87,7 @@ async function principalOf(store: Store, env: Env, config: Config): Promise<Prin
  * The home's log key, bound to the log's stored origin (fixed by its first key). Finishes a key rotation that
  * stopped after the log announced the staged key, and drops a staged key the log never announced.
  */
-async function bindLogKey(store: Store, home: string, keys: HomeKeys): Promise<LogKey> {
+export async function bindLogKey(store: Store, home: string, keys: HomeKeys): Promise<LogKey> {
   const state = await store.db.selectFrom('audit_state').select(['origin', 'active_key']).where('id', '=', 1).executeTakeFirstOrThrow();
   const origin = state.origin ?? originOf(keys.logPublic);
   if (keys.logNext !== undefined) {

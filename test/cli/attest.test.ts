@@ -89,6 +89,6 @@ describe('palisade attest', () => {
     expect((await run(['attest', 'create', '--model', 'model', '--key', 'k'], { cwd: d })).code).toBe(0);
     expect((await run(['attest', 'verify', 'training.attestation.json', '--key', 'k.pub', '--model', 'model'], { cwd: d })).code).toBe(0);
     const tail = JSON.parse((await run(['audit', 'tail', '--json'], { cwd: d })).stdout) as { type: string }[];
-    expect(tail.map((e) => e.type)).toEqual(['attest.created', 'attest.verified']);
+    expect(tail.map((e) => e.type)).toEqual(['user.created', 'attest.created', 'attest.verified']); // the first admin, from init
   });
 });

@@ -11,13 +11,14 @@ import { tempDir } from '../support/tmp.js';
 
 const fromHex = (h: string): Uint8Array => Buffer.from(h, 'hex');
 
+/** A home whose log holds the first admin (entry 0, recorded by init) and then `n` notes, `model:m@i` at index i + 1. */
 async function homeWithEvents(n: number): Promise<string> {
   const d = tempDir();
   expect((await run(['init'], { cwd: d })).code).toBe(0);
   for (let i = 0; i < n; i++) {
     const r = await run(['audit', 'record', '--type', 'audit.note', '--subject', `model:m@${i}`, '--data', `{"i":${i}}`, '--json'], { cwd: d });
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ index: i, leafHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(JSON.parse(r.stdout)).toMatchObject({ index: i + 1, leafHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   }
   return d;
 }
@@ -28,15 +29,15 @@ describe('palisade audit', () => {
     const cp = await run(['audit', 'checkpoint', '--json', '--out', 'cp.note'], { cwd: d });
     expect(cp.code).toBe(0);
     const checkpoint = JSON.parse(cp.stdout);
-    expect(checkpoint).toMatchObject({ size: 6, rootHash: expect.stringMatching(/^[0-9a-f]{64}$/), note: expect.stringContaining('\n\n— palisade/') });
+    expect(checkpoint).toMatchObject({ size: 7, rootHash: expect.stringMatching(/^[0-9a-f]{64}$/), note: expect.stringContaining('\n\n— palisade/') });
     const prove = JSON.parse((await run(['audit', 'prove', '--index', '2', '--json'], { cwd: d })).stdout);
-    expect(prove).toMatchObject({ index: 2, size: 6 });
-    verifyInclusion(2, 6, fromHex(prove.leafHash), prove.proof.map(fromHex), parseCheckpoint(checkpoint.note.slice(0, checkpoint.note.indexOf('\n\n') + 1)).rootHash);
+    expect(prove).toMatchObject({ index: 2, size: 7 });
+    verifyInclusion(2, 7, fromHex(prove.leafHash), prove.proof.map(fromHex), parseCheckpoint(checkpoint.note.slice(0, checkpoint.note.indexOf('\n\n') + 1)).rootHash);
     const cons = await run(['audit', 'consistency', '--from', '3', '--json'], { cwd: d });
-    expect(JSON.parse(cons.stdout)).toMatchObject({ from: 3, to: 6 });
+    expect(JSON.parse(cons.stdout)).toMatchObject({ from: 3, to: 7 });
     const ok = await run(['audit', 'verify', '--json', '--from-checkpoint', 'cp.note'], { cwd: d });
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toEqual({ ok: true, size: 6, checkpoints: 7 });
+    expect(JSON.parse(ok.stdout)).toEqual({ ok: true, size: 7, checkpoints: 8 });
   });
 
   it('exports an evidence bundle that verifies offline with only the public key, and rejects a doctored one', async () => {
@@ -49,9 +50,9 @@ describe('palisade audit', () => {
     writeFileSync(join(other, 'log.pub'), readFileSync(join(d, '.palisade', 'keys', 'log.pub')));
     const ok = await run(['audit', 'verify-bundle', 'b.json', '--key', 'log.pub', '--json'], { cwd: other });
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout)).toEqual({ ok: true, entries: 4, size: 9 });
+    expect(JSON.parse(ok.stdout)).toEqual({ ok: true, entries: 4, size: 10 });
     const bundle = JSON.parse(readFileSync(join(other, 'b.json'), 'utf8'));
-    bundle.entries[1].entry = bundle.entries[1].entry.replace('model:m@3', 'model:m@7');
+    bundle.entries[1].entry = bundle.entries[1].entry.replace('model:m@2', 'model:m@7');
     writeFileSync(join(other, 'bad.json'), JSON.stringify(bundle));
     const bad = await run(['audit', 'verify-bundle', 'bad.json', '--key', 'log.pub', '--json'], { cwd: other });
     expect(bad.code).toBe(1);
@@ -67,9 +68,9 @@ describe('palisade audit', () => {
     const d = await homeWithEvents(4);
     await run(['audit', 'record', '--type', 'model.promoted', '--subject', 'model:m@2', '--actor', 'os:alice'], { cwd: d });
     const tail = JSON.parse((await run(['audit', 'tail', '-n', '2', '--json'], { cwd: d })).stdout);
-    expect(tail.map((e: { index: number }) => e.index)).toEqual([3, 4]);
+    expect(tail.map((e: { index: number }) => e.index)).toEqual([4, 5]);
     const found = JSON.parse((await run(['audit', 'search', '--actor', 'os:alice', '--json'], { cwd: d })).stdout);
-    expect(found).toMatchObject([{ index: 4, type: 'model.promoted', subject: 'model:m@2' }]);
+    expect(found).toMatchObject([{ index: 5, type: 'model.promoted', subject: 'model:m@2' }]);
     const since = await run(['audit', 'search', '--since', 'yesterday'], { cwd: d });
     expect(since.code).toBe(2);
   });
@@ -77,7 +78,7 @@ describe('palisade audit', () => {
   it('points at the entry someone changed by hand in the database', async () => {
     const d = await homeWithEvents(5);
     const db = new BetterSqlite3(join(d, '.palisade', 'palisade.db'));
-    db.prepare("update audit_entries set entry = replace(entry, 'model:m@3', 'model:m@9') where idx = 3").run();
+    db.prepare("update audit_entries set entry = replace(entry, 'model:m@2', 'model:m@9') where idx = 3").run();
     db.close();
     const r = await run(['audit', 'verify'], { cwd: d });
     expect(r.code).toBe(1);
@@ -91,7 +92,7 @@ describe('palisade audit', () => {
     expect(bad.stderr).toContain('--data is not JSON');
     const far = await run(['audit', 'prove', '--index', '99'], { cwd: d });
     expect(far.code).toBe(2);
-    expect(far.stderr).toContain('index 99 is not in the checkpoint of size 1');
+    expect(far.stderr).toContain('index 99 is not in the checkpoint of size 2');
     const none = await run(['audit', 'verify'], { cwd: tempDir() });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('run palisade init');
@@ -104,15 +105,15 @@ describe('palisade audit', () => {
     const rot = await run(['audit', 'rotate-key', '--json'], { cwd: d });
     expect(rot.code, rot.stderr).toBe(0);
     const out = JSON.parse(rot.stdout);
-    expect(out).toMatchObject({ index: 3, checkpointSize: 4, origin: expect.stringMatching(/^palisade\/[0-9a-f]{8}$/) });
+    expect(out).toMatchObject({ index: 4, checkpointSize: 5, origin: expect.stringMatching(/^palisade\/[0-9a-f]{8}$/) });
     const firstId = out.origin.slice('palisade/'.length);
     expect(readFileSync(join(keysDir, `log-${firstId}.pub`))).toEqual(firstPub);
     expect(readFileSync(join(keysDir, 'log.pub'))).not.toEqual(firstPub);
     expect(existsSync(join(keysDir, 'log.next.ed25519'))).toBe(false);
     expect((await run(['audit', 'record', '--type', 'audit.note', '--subject', 'model:m@9'], { cwd: d })).code).toBe(0);
-    expect(JSON.parse((await run(['audit', 'verify', '--json'], { cwd: d })).stdout)).toEqual({ ok: true, size: 5, checkpoints: 5 });
+    expect(JSON.parse((await run(['audit', 'verify', '--json'], { cwd: d })).stdout)).toEqual({ ok: true, size: 6, checkpoints: 6 });
     const search = JSON.parse((await run(['audit', 'search', '--type', 'audit.key_rotated', '--json'], { cwd: d })).stdout);
-    expect(search).toMatchObject([{ index: 3, subject: expect.stringMatching(/^logkey:[0-9a-f]{8}$/), data: { previousKey: out.previousKey, newKey: out.newKey } }]);
+    expect(search).toMatchObject([{ index: 4, subject: expect.stringMatching(/^logkey:[0-9a-f]{8}$/), data: { previousKey: out.previousKey, newKey: out.newKey } }]);
     // An auditor holding either key verifies a bundle exported after the rotation.
     expect((await run(['audit', 'export', '--from', '0', '--to', '4', '-o', 'b.json'], { cwd: d })).code).toBe(0);
     for (const key of [join(keysDir, `log-${firstId}.pub`), join(keysDir, 'log.pub')]) {
@@ -144,7 +145,7 @@ describe('palisade audit', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(home, 'keys', 'log.next.ed25519'))).toBe(false);
     expect(createPublicKey(readFileSync(join(home, 'keys', 'log.pub'))).equals(createPublicKey(staged))).toBe(true);
-    expect(JSON.parse((await run(['audit', 'verify', '--json'], { cwd: d })).stdout)).toMatchObject({ ok: true, size: 5 });
+    expect(JSON.parse((await run(['audit', 'verify', '--json'], { cwd: d })).stdout)).toMatchObject({ ok: true, size: 6 });
   });
 
   it('purges raw text past its retention and records the purge; the log still verifies', async () => {
@@ -160,13 +161,13 @@ describe('palisade audit', () => {
     await store.close();
     const r = await run(['audit', 'purge', '--json'], { cwd: d });
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ purged: 1, index: 1 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ purged: 1, index: 2 });
     const again = await p.openStore({ url: join(home, 'palisade.db') });
     expect(await p.rawText(again, old)).toBeUndefined();
     expect(await p.rawText(again, recent)).toBe('a recent prompt');
     expect(await p.rawText(again, p.keyedDigest(secret, 'not kept'))).toBeUndefined();
     await again.close();
-    expect(JSON.parse((await run(['audit', 'verify', '--json'], { cwd: d })).stdout)).toMatchObject({ ok: true, size: 2 });
+    expect(JSON.parse((await run(['audit', 'verify', '--json'], { cwd: d })).stdout)).toMatchObject({ ok: true, size: 3 });
     writeFileSync(join(home, 'config.yaml'), 'version: 1\naudit:\n  retentionDays: 0\n');
     const bad = await run(['audit', 'purge'], { cwd: d });
     expect(bad.code).toBe(2);

@@ -50,7 +50,7 @@ describe('palisade data check', () => {
     expect((await run(['init'], { cwd: d })).code).toBe(0);
     expect((await run(['data', 'check', '--reference', 'ref.csv', '--current', 'bad.jsonl', '--label', 'label', '--text', 'text'], { cwd: d })).code).toBe(1);
     const tail = JSON.parse((await run(['audit', 'tail', '--json'], { cwd: d })).stdout) as { type: string; data: Record<string, unknown> }[];
-    expect(tail.map((e) => e.type)).toEqual(['data.checked']);
-    expect(tail[0]!.data).toMatchObject({ verdict: 'poisoning', reference: { path: 'ref.csv', rootDigest: expect.stringMatching(/^[0-9a-f]{64}$/) }, current: { path: 'bad.jsonl' }, triggers: ['cf'] });
+    expect(tail.map((e) => e.type)).toEqual(['user.created', 'data.checked']); // the first admin, from init
+    expect(tail[1]!.data).toMatchObject({ verdict: 'poisoning', reference: { path: 'ref.csv', rootDigest: expect.stringMatching(/^[0-9a-f]{64}$/) }, current: { path: 'bad.jsonl' }, triggers: ['cf'] });
   });
 });

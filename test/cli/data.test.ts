@@ -46,6 +46,6 @@ describe('palisade data', () => {
     expect((await run(['data', 'snapshot', 'ds'], { cwd: d })).code).toBe(0);
     expect((await run(['data', 'verify', 'ds'], { cwd: d })).code).toBe(0);
     const tail = JSON.parse((await run(['audit', 'tail', '--json'], { cwd: d })).stdout) as { type: string }[];
-    expect(tail.map((e) => e.type)).toEqual(['data.snapshot', 'data.verified']);
+    expect(tail.map((e) => e.type)).toEqual(['user.created', 'data.snapshot', 'data.verified']); // the first admin, from init
   });
 });

@@ -27,6 +27,9 @@ async function governedPath(storeUrl?: string): Promise<void> {
   expect(JSON.parse((await run(['init', '--json'], { cwd: d })).stdout).admin).toBeUndefined();
   const as = (token: string) => ({ cwd: d, env: { token } });
   const root = as(init.admin.token);
+  // The first admin is the log's first entry, recorded by the OS user who ran init (and only once).
+  const created = JSON.parse((await run(['audit', 'search', '--type', 'user.created', '--json'], root)).stdout);
+  expect(created).toEqual([expect.objectContaining({ index: 0, actor: expect.stringMatching(/^os:/), subject: 'user:root', data: { role: 'admin', kind: 'user', first: true } })]);
   const user = async (name: string, role: string): Promise<string> => {
     const r = await run(['users', 'create', name, '--role', role, '--json'], root);
     expect(r.code, r.stderr).toBe(0);

@@ -115,11 +115,12 @@ describe('palisade scan', () => {
     writeFileSync(join(d, 'model', 'evil.pkl'), osSystemPickle());
     expect((await run(['init'], { cwd: d })).code).toBe(0);
     expect((await run(['scan', 'model'], { cwd: d })).code).toBe(1);
-    const prove = JSON.parse((await run(['audit', 'prove', '--index', '2', '--json'], { cwd: d })).stdout);
+    // Entry 0 is the first admin (palisade init); the scan's verdicts follow in listing order.
+    const prove = JSON.parse((await run(['audit', 'prove', '--index', '3', '--json'], { cwd: d })).stdout);
     expect(JSON.parse(prove.entry)).toMatchObject({ type: 'scan.verdict', subject: `path:${join('model', 'evil.pkl')}`, data: { verdict: 'unsafe', rules: ['pickle-dangerous-global'] } });
-    expect(prove.size).toBe(4);
+    expect(prove.size).toBe(5);
     await run(['scan', 'model', '--no-record'], { cwd: d });
-    expect(JSON.parse((await run(['audit', 'checkpoint', '--json'], { cwd: d })).stdout).size).toBe(4);
+    expect(JSON.parse((await run(['audit', 'checkpoint', '--json'], { cwd: d })).stdout).size).toBe(5);
   });
 
   it('runs through the installed launcher (bin/palisade.js over dist/)', () => {

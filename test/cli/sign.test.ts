@@ -179,7 +179,7 @@ describe('palisade sign / verify', () => {
     writeFileSync(join(d, 'model', 'config.json'), '{}');
     expect((await run(['verify', 'model', '--key', 'k.pub'], { cwd: d })).code).toBe(1);
     const tail = JSON.parse((await run(['audit', 'tail', '--json'], { cwd: d })).stdout) as { type: string; subject: string; data: Record<string, unknown> }[];
-    expect(tail.map((e) => e.type)).toEqual(['model.signed', 'model.verified']);
-    expect(tail[1]).toMatchObject({ subject: 'path:model', data: { status: 'failed', modified: 1 } });
+    expect(tail.map((e) => e.type)).toEqual(['user.created', 'model.signed', 'model.verified']); // the first admin, from init
+    expect(tail[2]).toMatchObject({ subject: 'path:model', data: { status: 'failed', modified: 1 } });
   });
 });

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { CoreError } from '../../core/errors.js';
-import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRecord } from '../../gateway/index.js';
+import { OPERATIONS } from '../../control/index.js';
+import type { ApiKeyRecord } from '../../gateway/index.js';
+import { controlAction, remoteOptions } from '../control.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
-import { intFlag, withRuntime, type Runtime, type StoreFlags } from '../runtime.js';
+import { intFlag, type StoreFlags } from '../runtime.js';
 
 type Common = StoreFlags;
 const positive = (v: string | undefined, flag: string): number | undefined => intFlag(v, flag, 1);
@@ -22,51 +24,29 @@ const line = (k: ApiKeyRecord): string =>
 /** `palisade apikeys create | list | revoke`: the gateway's API keys (stored as SHA-256 only). */
 export function registerApiKeys(program: Command, io: Io, env: Env, setCode: (c: number) => void): void {
   const cmd = program.command('apikeys').description("the gateway's API keys: shown once at creation, stored only as SHA-256");
-  const common = (c: Command): Command => c.option('--json', 'print JSON').option('--config <file>', 'config file').option('--store <url>', 'postgres://… or a SQLite file');
-  const withRt = async (f: Common, fn: (rt: Runtime) => Promise<void>): Promise<void> => {
-    await withRuntime(io, env, f, fn);
-    setCode(0);
-  };
+  const act = controlAction(io, env, setCode);
+  const ops = OPERATIONS.apikeys;
 
-  common(cmd.command('create').description('create a key and print it once'))
+  remoteOptions(cmd.command('create').description('create a key and print it once'))
     .requiredOption('--name <name>', 'who or what uses it')
     .requiredOption('--models <list>', 'models it may call, comma-separated')
     .option('--rpm <n>', 'requests per minute (default: limits.default)')
     .option('--tpm <n>', 'tokens per minute (default: limits.default)')
     .option('--expires <date>', 'last valid day (2027-01-31) or instant (RFC 3339)')
-    .action((f: Common & { name: string; models: string; rpm?: string; tpm?: string; expires?: string }) =>
-      withRt(f, async (rt) => {
-        rt.authorize('manageKeys', { type: 'Keys', id: 'apikeys' });
-        const rpm = positive(f.rpm, '--rpm');
-        const tpm = positive(f.tpm, '--tpm');
-        const expiresAt = parseExpiry(f.expires);
-        const { key, record } = await createApiKey(rt.store, { name: f.name, models: f.models.split(',').map((m) => m.trim()).filter((m) => m !== ''), ...(rpm === undefined ? {} : { rpm }), ...(tpm === undefined ? {} : { tpm }), ...(expiresAt === undefined ? {} : { expiresAt }), createdBy: rt.actor });
-        await rt.log.record({ type: 'apikey.created', actor: rt.actor, subject: `apikey:${record.id}`, data: { name: record.name, models: record.models, rpm: record.rpm ?? null, tpm: record.tpm ?? null, expiresAt: record.expiresAt ?? null } });
-        if (f.json === true) {
-          io.stdout(JSON.stringify({ key, ...record }, null, 2) + '\n');
-        } else {
-          io.stdout(`${key}\n`);
-          io.stderr(`created API key ${record.id} (${record.name}); it is shown only now: store it in a secret manager\n`);
-        }
-      }),
-    );
+    .action((f: Common & { name: string; models: string; rpm?: string; tpm?: string; expires?: string }) => {
+      const rpm = positive(f.rpm, '--rpm');
+      const tpm = positive(f.tpm, '--tpm');
+      const expiresAt = parseExpiry(f.expires);
+      const models = f.models.split(',').map((m) => m.trim()).filter((m) => m !== '');
+      return act(f, ops.create, { name: f.name, models, rpm, tpm, expiresAt: expiresAt?.toISOString() }, {
+        text: (k) => k.key,
+        note: (k) => `created API key ${k.id} (${k.name}); it is shown only now: store it in a secret manager\n`,
+      });
+    });
 
-  common(cmd.command('list').description('list keys (never the keys themselves)')).action((f: Common) =>
-    withRt(f, async (rt) => {
-      rt.authorize('readKeys', { type: 'Keys', id: 'apikeys' });
-      const keys = await listApiKeys(rt.store);
-      io.stdout(f.json === true ? JSON.stringify(keys, null, 2) + '\n' : keys.map(line).join('\n') + (keys.length > 0 ? '\n' : ''));
-    }),
-  );
+  remoteOptions(cmd.command('list').description('list keys (never the keys themselves)')).action((f: Common) => act(f, ops.list, {}, (keys) => keys.map(line).join('\n')));
 
-  common(cmd.command('revoke').description('revoke a key by id; every gateway drops it within about a second'))
+  remoteOptions(cmd.command('revoke').description('revoke a key by id; every gateway drops it within about a second'))
     .argument('<id>', 'the key id (palisade apikeys list)')
-    .action((id: string, f: Common) =>
-      withRt(f, async (rt) => {
-        rt.authorize('manageKeys', { type: 'Keys', id: 'apikeys' });
-        const k = await revokeApiKey(rt.store, id);
-        await rt.log.record({ type: 'apikey.revoked', actor: rt.actor, subject: `apikey:${k.id}`, data: { name: k.name } });
-        io.stdout(f.json === true ? JSON.stringify(k, null, 2) + '\n' : `revoked ${line(k)}\n`);
-      }),
-    );
+    .action((id: string, f: Common) => act(f, ops.revoke, { id }, (k) => `revoked ${line(k)}`));
 }

@@ -2,7 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { checkpointOf, exportBundle, logKey, logVerifier, originOf, proveConsistency, proveInclusion, purgeRawText, searchEntries, verifyBundle, verifyLog, type EntryView } from '../../audit/index.js';
+import { exportBundle, logKey, logVerifier, originOf, purgeRawText, verifyBundle, verifyLog, type EntryView } from '../../audit/index.js';
+import { OPERATIONS } from '../../control/index.js';
+import { controlAction, localOnly, type RemoteFlags } from '../control.js';
 import { CoreError } from '../../core/errors.js';
 import { promoteNextLogKey, stageNextLogKey } from '../../core/keys.js';
 import type { Env } from '../env.js';
@@ -10,6 +12,7 @@ import type { Io } from '../io.js';
 import { firstLogKey, intFlag, withRuntime, type StoreFlags } from '../runtime.js';
 
 type Common = StoreFlags;
+type Remote = RemoteFlags;
 const int = intFlag;
 
 function readPublicKey(io: Io, path: string): KeyObject {
@@ -26,78 +29,54 @@ const print = (io: Io, json: boolean | undefined, value: object, text: string): 
 export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: number) => void): void {
   const audit = program.command('audit').description('the append-only, tamper-evident record (RFC 9162 Merkle log, signed checkpoints)');
   const common = (c: Command): Command => c.option('--json', 'print JSON').option('--config <file>', 'config file').option('--store <url>', 'postgres://… or a SQLite file (default: the config, then <home>/palisade.db)');
+  const remote = (c: Command): Command => common(c).option('--server <url>', 'act on this palisade serve control plane as the user in PALISADE_TOKEN (default: $PALISADE_SERVER)');
+  const act = controlAction(io, env, setCode);
+  const ops = OPERATIONS.audit;
+  const local = (what: string): void => localOnly(env, `audit ${what}`, 'run it on the server\'s host');
 
-  common(audit.command('record').description('append one event; prints its index and leaf hash'))
+  remote(audit.command('record').description('append one event; prints its index and leaf hash'))
     .requiredOption('--type <type>', 'event type, e.g. audit.note (docs/audit-events.md)')
     .requiredOption('--subject <subject>', 'what it is about, e.g. model:llama@3')
     .option('--actor <actor>', 'record on behalf of this actor (admin only; you are kept as recordedBy); default: you')
     .option('--data <json>', 'a JSON object', '{}')
-    .action(async (f: Common & { type: string; subject: string; actor?: string; data: string }) => {
+    .action((f: Remote & { type: string; subject: string; actor?: string; data: string }) => {
       let data: unknown;
       try {
         data = JSON.parse(f.data);
       } catch (err) {
         throw new CoreError('CORE_USAGE', `--data is not JSON: ${(err as Error).message}`);
       }
-      setCode(
-        await withRuntime(io, env, f, async (rt) => {
-          rt.authorize(f.actor === undefined ? 'recordAudit' : 'recordOnBehalf', { type: 'Audit', id: 'log' });
-          // On behalf of: the entry names the actor given, and who recorded it (an admin) rides along in the data.
-          const entry = f.actor === undefined ? (data as Record<string, unknown>) : { ...(data as Record<string, unknown>), recordedBy: rt.actor };
-          const r = await rt.log.record({ type: f.type, actor: f.actor ?? rt.actor, subject: f.subject, data: entry });
-          print(io, f.json, { index: r.index, leafHash: r.leafHash, time: r.time, checkpointSize: r.checkpointSize }, `recorded #${r.index} ${r.leafHash}\n`);
-          return 0;
-        }),
-      );
+      return act(f, ops.record, { type: f.type, subject: f.subject, actor: f.actor, data: data as Record<string, unknown> }, (r) => `recorded #${r.index} ${r.leafHash}\n`);
     });
 
-  common(audit.command('checkpoint').description('print the latest signed checkpoint'))
+  remote(audit.command('checkpoint').description('print the latest signed checkpoint'))
     .option('--out <file>', 'also write the signed note to a file (to hand to a witness)')
-    .action(async (f: Common & { out?: string }) => {
-      setCode(
-        await withRuntime(io, env, f, async (rt) => {
-          rt.authorize('verifyAudit', { type: 'Audit', id: 'log' });
-          const cp = await checkpointOf(rt.store);
-          if (cp === undefined) throw new CoreError('CORE_USAGE', 'the log is empty: record an event first');
-          if (f.out !== undefined) writeFileSync(resolve(io.cwd, f.out), cp.note);
-          print(io, f.json, cp, cp.note);
-          return 0;
-        }),
-      );
-    });
+    .action((f: Remote & { out?: string }) =>
+      act(f, ops.checkpoint, {}, (cp) => {
+        if (f.out !== undefined) writeFileSync(resolve(io.cwd, f.out), cp.note);
+        return cp.note;
+      }),
+    );
 
-  common(audit.command('prove').description('inclusion proof of one entry against a signed checkpoint'))
+  remote(audit.command('prove').description('inclusion proof of one entry against a signed checkpoint (the entry itself only for roles that may read the log)'))
     .requiredOption('--index <i>', '0-based entry index')
     .option('--size <n>', 'checkpoint size (default: the latest)')
-    .action(async (f: Common & { index: string; size?: string }) => {
-      setCode(
-        await withRuntime(io, env, f, async (rt) => {
-          rt.authorize('verifyAudit', { type: 'Audit', id: 'log' });
-          const p = await proveInclusion(rt.store, int(f.index, '--index')!, int(f.size, '--size'));
-          print(io, f.json, p, `entry #${p.index} in tree of size ${p.size}\nleaf ${p.leafHash}\n${p.entry}\nproof:\n${p.proof.map((h) => `  ${h}`).join('\n')}\n${p.checkpoint.note}`);
-          return 0;
-        }),
-      );
-    });
+    .action((f: Remote & { index: string; size?: string }) =>
+      act(f, ops.prove, { index: int(f.index, '--index')!, size: int(f.size, '--size') }, (p) => `entry #${p.index} in tree of size ${p.size}\nleaf ${p.leafHash}\n${p.entry === undefined ? '' : `${p.entry}\n`}proof:\n${p.proof.map((h) => `  ${h}`).join('\n')}\n${p.checkpoint.note}`),
+    );
 
-  common(audit.command('consistency').description('consistency proof between two tree sizes'))
+  remote(audit.command('consistency').description('consistency proof between two tree sizes'))
     .requiredOption('--from <m>', 'the older size')
     .option('--to <n>', 'the newer checkpoint size (default: the latest)')
-    .action(async (f: Common & { from: string; to?: string }) => {
-      setCode(
-        await withRuntime(io, env, f, async (rt) => {
-          rt.authorize('verifyAudit', { type: 'Audit', id: 'log' });
-          const c = await proveConsistency(rt.store, int(f.from, '--from')!, int(f.to, '--to'));
-          print(io, f.json, c, `consistency ${c.from} → ${c.to}\n${c.proof.map((h) => `  ${h}`).join('\n')}\n${c.checkpoint.note}`);
-          return 0;
-        }),
-      );
-    });
+    .action((f: Remote & { from: string; to?: string }) =>
+      act(f, ops.consistency, { from: int(f.from, '--from')!, to: int(f.to, '--to') }, (c) => `consistency ${c.from} → ${c.to}\n${c.proof.map((h) => `  ${h}`).join('\n')}\n${c.checkpoint.note}`),
+    );
 
   common(audit.command('verify').description('recompute the log from its entries and check every checkpoint; exit 1 naming what broke'))
     .option('--from-checkpoint <file>', 'a checkpoint published earlier: the log must still hold exactly that history')
     .option('--key <pub>', "the log's first public key (default: found among the home's keys by the log's origin)")
     .action(async (f: Common & { fromCheckpoint?: string; key?: string }) => {
+      local('verify');
       setCode(
         await withRuntime(io, env, f, async (rt) => {
           rt.authorize('verifyAudit', { type: 'Audit', id: 'log' });
@@ -115,6 +94,7 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
 
   common(audit.command('rotate-key').description("retire the log's signing key: a new key is announced in the log, signed by the old"))
     .action(async (f: Common) => {
+      local('rotate-key');
       setCode(
         await withRuntime(io, env, f, async (rt) => {
           rt.authorize('administerAudit', { type: 'Audit', id: 'log' });
@@ -133,6 +113,7 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
   common(audit.command('purge').description('delete raw text kept beside the log past its retention; the log itself is untouched'))
     .option('--older-than <days>', 'days to keep (default: audit.retentionDays in the config)')
     .action(async (f: Common & { olderThan?: string }) => {
+      local('purge');
       setCode(
         await withRuntime(io, env, f, async (rt) => {
           rt.authorize('administerAudit', { type: 'Audit', id: 'log' });
@@ -151,6 +132,7 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
     .requiredOption('--to <j>', 'last entry, included')
     .option('-o, --output <file>', 'bundle file (default: stdout)')
     .action(async (f: Common & { from: string; to: string; output?: string }) => {
+      local('export');
       setCode(
         await withRuntime(io, env, f, async (rt) => {
           rt.authorize('readAudit', { type: 'Audit', id: 'log' });
@@ -185,36 +167,19 @@ export function registerAudit(program: Command, io: Io, env: Env, setCode: (c: n
       setCode(r.ok ? 0 : 1);
     });
 
-  const show = (e: EntryView): string => `#${e.index} ${e.time} ${e.type} ${e.actor} ${e.subject} ${JSON.stringify(e.data)}`;
-  common(audit.command('tail').description('the newest entries'))
+  const show = (rows: EntryView[]): string => rows.map((e) => `#${e.index} ${e.time} ${e.type} ${e.actor} ${e.subject} ${JSON.stringify(e.data)}`).join('\n');
+  remote(audit.command('tail').description('the newest entries'))
     .option('-n, --lines <n>', 'how many', '20')
-    .action(async (f: Common & { lines: string }) => {
-      setCode(
-        await withRuntime(io, env, f, async (rt) => {
-          rt.authorize('readAudit', { type: 'Audit', id: 'log' });
-          const rows = (await searchEntries(rt.store, { limit: int(f.lines, '--lines')! })).reverse();
-          print(io, f.json, rows, rows.map(show).join('\n') + (rows.length > 0 ? '\n' : ''));
-          return 0;
-        }),
-      );
-    });
+    .action((f: Remote & { lines: string }) => act(f, ops.tail, { lines: int(f.lines, '--lines')! }, show));
 
-  common(audit.command('search').description('entries by type, actor, subject and time, newest first'))
+  remote(audit.command('search').description('entries by type, actor, subject and time, newest first'))
     .option('--type <type>', 'event type')
     .option('--actor <actor>', 'actor, e.g. os:alice')
     .option('--subject <subject>', 'subject, e.g. model:llama@3')
     .option('--since <time>', 'RFC 3339 time, e.g. 2026-11-01T00:00:00Z')
     .option('-n, --limit <n>', 'at most this many', '100')
-    .action(async (f: Common & { type?: string; actor?: string; subject?: string; since?: string; limit: string }) => {
+    .action((f: Remote & { type?: string; actor?: string; subject?: string; since?: string; limit: string }) => {
       if (f.since !== undefined && Number.isNaN(Date.parse(f.since))) throw new CoreError('CORE_USAGE', `--since must be a time like 2026-11-01T00:00:00Z, not '${f.since}'`);
-      setCode(
-        await withRuntime(io, env, f, async (rt) => {
-          rt.authorize('readAudit', { type: 'Audit', id: 'log' });
-          const filter = { limit: int(f.limit, '--limit')!, ...(f.type === undefined ? {} : { type: f.type }), ...(f.actor === undefined ? {} : { actor: f.actor }), ...(f.subject === undefined ? {} : { subject: f.subject }), ...(f.since === undefined ? {} : { since: f.since }) };
-          const rows = await searchEntries(rt.store, filter);
-          print(io, f.json, rows, rows.map(show).join('\n') + (rows.length > 0 ? '\n' : ''));
-          return 0;
-        }),
-      );
+      return act(f, ops.search, { type: f.type, actor: f.actor, subject: f.subject, since: f.since, limit: int(f.limit, '--limit')! }, show);
     });
 }

@@ -8,6 +8,8 @@ import type { Env } from '../env.js';
 import type { Io } from '../io.js';
 import { resolveConfig } from '../resolve-config.js';
 import { createRuntime } from '../runtime.js';
+import { registryDeps } from '../registry-deps.js';
+import { CONTROL_PREFIX, controlPlane } from '../../control/index.js';
 
 export interface ServeFlags {
   config?: string;
@@ -44,7 +46,7 @@ export async function runServe(flags: ServeFlags, io: Io, env: Env, untilStopped
   if (Object.keys(config.models).length === 0) throw new GatewayError('GATEWAY_CONFIG_INVALID', 'the config names no models: add a models: section (see README), or run palisade serve --demo');
   // Background audit: group requests into batches for up to 25 ms (durable well within the promised 100 ms).
   // Required audit: each reply waits for its entry, so batches form only from concurrent requests.
-  const rt = await createRuntime(io, env, flags, { ...resolved, config }, { lingerMs: config.gateway.audit === 'background' ? 25 : 0 });
+  const rt = await createRuntime(io, env, { ...flags, server: true }, { ...resolved, config }, { lingerMs: config.gateway.audit === 'background' ? 25 : 0 });
   // Made before the gateway loads its keys, so it works from the first request.
   const demoKey = demo === undefined ? undefined : (await createApiKey(rt.store, { name: 'demo', models: ['demo'], createdBy: rt.actor })).key;
   const limiter = config.limits.redis === undefined ? new MemoryLimiter() : new RedisLimiter({ url: config.limits.redis });
@@ -53,6 +55,8 @@ export async function runServe(flags: ServeFlags, io: Io, env: Env, untilStopped
     await limiter.ready(5000).catch(() => io.stderr(`warning: Redis at ${config.limits.redis} is not reachable yet; requests are ${config.limits.onRedisFailure === 'closed' ? 'refused (503)' : 'served without limits'} until it is\n`));
   }
   const gw = await buildGateway({ config, store: rt.store, log: rt.log, keys: new ApiKeyIndex(rt.store), limiter, digestSecret: rt.keys.digestSecret, secretEnv: (n) => env.secret?.(n), guards });
+  // The control plane on the same listener, under its own prefix: user tokens only, the CLI's operations.
+  await gw.app.register(controlPlane({ deps: registryDeps(rt, io, env), onInternalError: (err) => io.stderr(`palisade: control plane: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`) }), { prefix: CONTROL_PREFIX });
   const listen = flags.listen ?? config.listen;
   const colon = listen.lastIndexOf(':');
   const host = listen.slice(0, colon).replace(/^\[|\]$/g, '');
@@ -66,7 +70,7 @@ export async function runServe(flags: ServeFlags, io: Io, env: Env, untilStopped
   }
   const address = gw.app.server.address();
   const base = typeof address === 'object' && address !== null ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : `http://${listen}`;
-  io.stdout(`palisade gateway listening on ${base} (models: ${Object.keys(config.models).join(', ')})\n`);
+  io.stdout(`palisade gateway listening on ${base} (models: ${Object.keys(config.models).join(', ')}); control plane at ${base}${CONTROL_PREFIX}\n`);
   if (demoKey !== undefined) {
     const key = demoKey;
     const curl = (body: string, flags = '-s'): string => `  curl ${flags} ${base}/v1/chat/completions -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '${body}'`;
