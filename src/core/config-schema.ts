@@ -64,16 +64,56 @@ export const RollbackSchema = z
   })
   .default({ maxErrorRate: 0.05, minRequests: 50, windowSeconds: 300 });
 
-export const ModelRouteSchema = z.strictObject({
-  ...UpstreamFields,
+/** What every gateway model has, wherever its upstream comes from. */
+const RouteFields = {
   /** Per-request upstream timeout. */
   timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
   /** Retries when the upstream cannot be reached or answers 5xx (before anything was sent to the client). */
   retries: z.number().int().min(0).max(5).default(0),
   /** Another model of this config to serve the request when this one's upstream fails after its retries. */
   fallback: z.string().min(1).optional(),
+};
+
+/** A gateway model with a fixed upstream (and optionally a fixed canary upstream). */
+export const ModelRouteSchema = z.strictObject({
+  ...UpstreamFields,
+  ...RouteFields,
   /** A second upstream that serves `weight` percent of API keys, rolled back automatically by `rollback`. */
   canary: z.strictObject({ ...UpstreamFields, weight: z.number().int().min(0).max(100), rollback: RollbackSchema }).optional(),
+});
+
+const REGISTRY_NAME = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, 'expected a registered model name (lowercase letters, digits, . _ -)');
+const REGISTRY_ALIAS = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'expected an alias such as production (lowercase letters, digits, -)');
+
+/**
+ * A gateway model that follows a registry alias: served at the endpoint registered for the version `alias` points
+ * to, and (with `canaryAlias`) `weight` percent of API keys at the version that alias points to. Every gateway
+ * instance follows alias moves (promote, rollback, incidents) within about a second, without a restart.
+ */
+export const RegistryModelRouteSchema = z
+  .strictObject({
+    /** The registered model's name (`palisade model register --name`). */
+    registry: REGISTRY_NAME,
+    alias: REGISTRY_ALIAS.default('production'),
+    /** An alias whose version serves `weight` percent of API keys, rolled back automatically by `rollback`. */
+    canaryAlias: REGISTRY_ALIAS.optional(),
+    /** Percent of API keys sent to the canary alias's version (default 10 when a canaryAlias is given). */
+    weight: z.number().int().min(0).max(100).optional(),
+    rollback: RollbackSchema,
+    /** The model name the endpoint knows, when it differs from the gateway's name for it. */
+    model: UpstreamFields.model,
+    /** Environment variable holding the endpoints' API key (sent as a bearer token; never the client's key). */
+    apiKeyEnv: UpstreamFields.apiKeyEnv,
+    ...RouteFields,
+  })
+  .superRefine((m, ctx) => {
+    if (m.weight !== undefined && m.canaryAlias === undefined) ctx.addIssue({ code: 'custom', path: ['weight'], message: 'weight is the canary share: it needs a canaryAlias' });
+    if (m.canaryAlias !== undefined && m.canaryAlias === m.alias) ctx.addIssue({ code: 'custom', path: ['canaryAlias'], message: `the canary alias must differ from alias '${m.alias}'` });
+  });
+
+/** A gateway model: a fixed `upstream`, or a `registry` model followed through an alias. */
+export const GatewayModelSchema = z.union([ModelRouteSchema, RegistryModelRouteSchema], {
+  error: 'a model needs either upstream: URL (a fixed server) or registry: NAME with alias: (a registered model), not both',
 });
 
 const LimitSchema = z.strictObject({
@@ -223,7 +263,7 @@ export const ConfigSchema = z.strictObject({
   /** Where `palisade serve` listens: host:port. */
   listen: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8787').default('127.0.0.1:8787'),
   /** The gateway's models, by the name clients use. */
-  models: z.record(z.string().regex(/^[A-Za-z0-9][\w.:/-]{0,127}$/, 'model names are letters, digits and . _ : / -'), ModelRouteSchema).default({}),
+  models: z.record(z.string().regex(/^[A-Za-z0-9][\w.:/-]{0,127}$/, 'model names are letters, digits and . _ : / -'), GatewayModelSchema).default({}),
   /** Guards the gateway runs on input and output, by name. */
   guards: z
     .strictObject({
@@ -243,6 +283,8 @@ export const ConfigSchema = z.strictObject({
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type RegistryConfig = z.infer<typeof RegistryConfigSchema>;
+export type GatewayModelConfig = z.infer<typeof GatewayModelSchema>;
+export type RegistryModelConfig = z.infer<typeof RegistryModelRouteSchema>;
 
 /** The config `palisade init` writes: every default spelled out, so users see what they can change. */
 export const DEFAULT_CONFIG_YAML = `# Palisade configuration. Unknown keys are errors.

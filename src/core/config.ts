@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isMap, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
 import { CoreError } from './errors.js';
 import { ConfigSchema, type Config } from './config-schema.js';
 import { assertSafeOwnership } from './home.js';
@@ -24,8 +25,7 @@ export function parseConfig(text: string, file: string): Config {
   const raw: unknown = doc.toJS() ?? {};
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    // A misspelt key shows up twice: as unknown, and as the required key it was meant to be. Name the typo.
-    const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0]!;
+    const issue = typoOrFirst(parsed.error.issues);
     const path = issue.path.map(String);
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const where = keys.length > 0 ? [...path, keys[0]!] : path;
@@ -35,6 +35,22 @@ export function parseConfig(text: string, file: string): Config {
     throw new CoreError('CORE_CONFIG_INVALID', `${file}${line === undefined ? '' : `:${line}`}: ${what}`);
   }
   return deepFreeze(parsed.data);
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A misspelt key shows up twice: as unknown, and as the required key it was meant to be. Name the typo. Where a
+ * value may take one of several shapes (a gateway model), a key that none of them knows is the typo.
+ */
+function typoOrFirst(issues: readonly Issue[]): Issue {
+  const unknown = issues.find((i) => i.code === 'unrecognized_keys');
+  if (unknown !== undefined) return unknown;
+  const first = issues[0]!;
+  if (first.code !== 'invalid_union' || first.errors.length === 0) return first;
+  const perShape = first.errors.map((shape) => new Set(shape.flatMap((i) => (i.code === 'unrecognized_keys' && i.path.length === 0 ? i.keys : []))));
+  const typo = [...perShape[0]!].find((k) => perShape.every((known) => known.has(k)));
+  return typo === undefined ? first : { code: 'unrecognized_keys', keys: [typo], path: first.path, message: `Unrecognized key: "${typo}"` };
 }
 
 function lineOf(node: YamlNode | null, path: string[], lc: LineCounter): number | undefined {

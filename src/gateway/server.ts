@@ -9,7 +9,7 @@ import type { LimitCheck, Limiter, Settle } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { deltaText, errorBody, reserveEstimate, requestTexts, responseText, usageOf, type Endpoint, type ErrorType, type Usage } from './openai.js';
 import { AnomalyDetector } from './anomaly.js';
-import { CanaryWindow, canaryBucket, loadCanaryWeight, recordRollback, type Route } from './routing.js';
+import { CanaryWindow, canaryBucket, loadCanaryWeight, recordRollback, refreshRollbacks, RegistryLinks, type ModelRoute, type Route } from './routing.js';
 import { guardInput, guardOutputText, StreamGuard, type GatewayGuards, type GuardNote, type InputResult } from './guarding.js';
 import { SseSplitter } from './sse.js';
 import { readBody, Upstream, UpstreamFailure } from './upstream.js';
@@ -30,14 +30,6 @@ export interface GatewayDeps {
   keyRefreshMs?: number;
   /** Input and output guards (from the guard layer's registry); none when absent. */
   guards?: GatewayGuards;
-}
-
-interface ModelRoute {
-  name: string;
-  retries: number;
-  fallback?: string;
-  primary: { upstream: Upstream; model?: string };
-  canary?: { upstream: Upstream; model?: string; weight: number; window: CanaryWindow };
 }
 
 /** Thrown inside a stream when an output guard blocks: the stream ends with an error event. */
@@ -68,6 +60,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     if (m.fallback !== undefined && (m.fallback === name || config.models[m.fallback] === undefined)) {
       throw new GatewayError('GATEWAY_CONFIG_INVALID', `models.${name}.fallback: '${m.fallback}' is not another model of this config`);
     }
+    if ('registry' in m) continue;
     const route: ModelRoute = { name, retries: m.retries, ...(m.fallback === undefined ? {} : { fallback: m.fallback }), primary: { upstream: new Upstream(m.upstream, auth(m.apiKeyEnv), m.timeoutMs), ...(m.model === undefined ? {} : { model: m.model }) } };
     if (m.canary !== undefined) {
       const state = await loadCanaryWeight(store, name, m.canary.weight);
@@ -75,21 +68,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     }
     routes.set(name, route);
   }
+  // Models that follow a registry alias get their upstreams from the versions the aliases point to.
+  const links = await RegistryLinks.start(store, config.models, routes, (endpoint, m) => new Upstream(endpoint, auth(m.apiKeyEnv), m.timeoutMs));
   const anomalies = new AnomalyDetector(config.gateway.anomaly);
   /** Throttles and suspensions of keys by the anomaly policy, until a time (per instance, and in the audit log). */
   const sanctions = new Map<string, { kind: 'throttle' | 'suspend'; until: number }>();
   await keys.refresh();
-  /** Rollbacks recorded by any instance reach this one at the next refresh. */
-  const refreshRoutes = async (): Promise<void> => {
-    const canaries = [...routes.values()].filter((r) => r.canary !== undefined && r.canary.weight > 0);
-    if (canaries.length === 0) return;
-    const rows = await store.db.selectFrom('gateway_routes').select(['model', 'rolled_back_at']).where('rolled_back_at', 'is not', null).execute();
-    for (const r of rows) {
-      const route = routes.get(r.model);
-      if (route?.canary !== undefined) route.canary.weight = 0;
-    }
-  };
-  const refresh = setInterval(() => void Promise.all([keys.refresh(), refreshRoutes()]).catch(() => undefined), deps.keyRefreshMs ?? 1000);
+  // Rollbacks recorded by any instance, and registry alias moves, reach this one at the next refresh.
+  const refresh = setInterval(() => void Promise.all([keys.refresh(), links.refresh().then(() => refreshRollbacks(store, routes))]).catch(() => undefined), deps.keyRefreshMs ?? 1000);
   refresh.unref();
 
   const app = Fastify({ logger: false, bodyLimit: config.gateway.bodyLimitBytes, return503OnClosing: true, forceCloseConnections: 'idle' });
@@ -165,6 +151,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     if (target === undefined) return refuse(404, 'invalid_request_error', 'model_not_found', `the gateway serves no model '${model.slice(0, 128)}'`);
     subject = `model:${model}`;
     if (!key.models.includes(model)) return refuse(403, 'permission_error', 'model_not_allowed', `this API key may not call '${model}'`);
+    const primary = target.primary;
+    if (primary === undefined) return refuse(503, 'server_error', 'model_unavailable', target.unavailable ?? `model '${model}' has no upstream`);
     const sanction = sanctions.get(key.id);
     if (sanction !== undefined && sanction.until <= Date.now()) sanctions.delete(key.id);
     if (sanction?.kind === 'suspend' && sanction.until > Date.now()) return refuse(403, 'permission_error', 'key_suspended', `this API key is suspended until ${new Date(sanction.until).toISOString()} after anomalous traffic`);
@@ -217,7 +205,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     const guardOutput = guards.output.length > 0 || (guards.restore && Object.keys(input.restore).length > 0);
 
     route = target.canary !== undefined && target.canary.weight > 0 && canaryBucket(key.id, model) < target.canary.weight ? 'canary' : 'primary';
-    const side = route === 'canary' ? target.canary! : target.primary;
+    // The route's current side: an alias may have moved while the request waited on limits and guards.
+    const side = route === 'canary' ? target.canary! : (target.primary ?? primary);
+    if (side.version !== undefined) entry.version = side.version;
     const forwarded = JSON.stringify(side.model === undefined ? body : { ...body, model: side.model });
     const path = endpoint === 'chat' ? '/chat/completions' : endpoint === 'completions' ? '/completions' : '/embeddings';
     const outcome = { failed: false, blocked: false };
@@ -227,8 +217,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         res = await postWithRetries(side.upstream, path, forwarded, target.retries);
       } catch (err) {
         const fb = target.fallback === undefined ? undefined : routes.get(target.fallback);
-        if (fb === undefined) throw err;
+        if (fb?.primary === undefined) throw err;
         entry.fallback = fb.name;
+        if (fb.primary.version !== undefined) entry.version = fb.primary.version;
         res = await postWithRetries(fb.primary.upstream, path, JSON.stringify({ ...body, model: fb.primary.model ?? fb.name }), fb.retries);
       }
       if (stream && res.status === 200 && res.contentType.startsWith('text/event-stream')) {
@@ -446,7 +437,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     const why = c.window.breach();
     if (why === undefined) return;
     c.weight = 0;
-    if (await recordRollback(store, target.name, why, new Date())) {
+    if (await recordRollback(store, target.name, why, new Date(), c.version)) {
       metrics.rollbacks.inc({ model: target.name });
       await log.record({ type: 'gateway.canary_rolled_back', actor: 'system:gateway', subject: `model:${target.name}`, data: { reason: why } }).catch(() => metrics.auditErrors.inc());
     }
@@ -469,7 +460,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       } finally {
         clearInterval(sweep);
       }
-      await Promise.all([...routes.values()].flatMap((r) => [r.primary.upstream.close(), ...(r.canary === undefined ? [] : [r.canary.upstream.close()])]));
+      await Promise.all([...routes.values()].flatMap((r) => (r.linked === true ? [] : [r.primary?.upstream.close(), r.canary?.upstream.close()])));
+      await links.close();
       await limiter.close();
       await log.flush();
     },

@@ -181,6 +181,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // A registry-linked canary's rollback holds for the version that was rolled back; a new canary version is
+    // routed again.
+    '0005_gateway_canary_version': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('gateway_routes').addColumn('canary_version', 'text').execute();
+      },
+    },
   };
 }
 

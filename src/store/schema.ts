@@ -75,6 +75,8 @@ export interface GatewayRouteTable {
   canary_weight: number;
   rolled_back_at: string | null;
   reason: string | null;
+  /** Registry-linked canaries: the version (`name@version`) the rollback applies to; null: the configured upstream. */
+  canary_version: string | null;
 }
 
 /** A registered model or dataset version and what registration found (JSON text columns). */

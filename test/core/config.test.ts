@@ -23,6 +23,20 @@ describe('config', () => {
     expect(() => parseConfig('bogus: 1\n', 'c.yaml')).toThrow(/c\.yaml:1: unknown key 'bogus'/);
   });
 
+  it('takes a gateway model with a fixed upstream or one that follows a registry alias, naming the bad key', () => {
+    const c = parseConfig('models:\n  fraud: { registry: fraud, canaryAlias: canary }\n  chat: { upstream: http://127.0.0.1:18080/v1 }\n', 'c.yaml');
+    expect(c.models.fraud).toMatchObject({ registry: 'fraud', alias: 'production', canaryAlias: 'canary', retries: 0 });
+    expect(c.models.chat).toMatchObject({ upstream: 'http://127.0.0.1:18080/v1' });
+    const bad = (model: string): string => `models:\n  fraud:\n${model.split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+    expect(() => parseConfig(bad('registry: fraud\nwieght: 5'), 'c.yaml')).toThrow(/c\.yaml:4: unknown key 'models\.fraud\.wieght'/);
+    expect(() => parseConfig(bad('upstream: http://a/v1\ncanaryAlias: canary'), 'c.yaml')).toThrow(/c\.yaml:4: unknown key 'models\.fraud\.canaryAlias'/);
+    expect(() => parseConfig(bad('upstream: http://a/v1\nregistry: fraud'), 'c.yaml')).toThrow(/c\.yaml:2: 'models\.fraud': a model needs either upstream: URL .* or registry: NAME/);
+    expect(() => parseConfig(bad('registry: fraud\nweight: 5'), 'c.yaml')).toThrow(/'models\.fraud\.weight': weight is the canary share: it needs a canaryAlias/);
+    expect(() => parseConfig(bad('registry: fraud\ncanaryAlias: production'), 'c.yaml')).toThrow(/'models\.fraud\.canaryAlias': the canary alias must differ/);
+    expect(() => parseConfig(bad('upstrem: http://a/v1'), 'c.yaml')).toThrow(/c\.yaml:3: unknown key 'models\.fraud\.upstrem'/);
+    expect(() => parseConfig(bad('registry: Fraud!'), 'c.yaml')).toThrow(/'models\.fraud\.registry': expected a registered model name/);
+  });
+
   it('names a bad value and its line', () => {
     expect(() => parseConfig('scan:\n  failOn: maybe\n', 'c.yaml')).toThrow(/c\.yaml:2: 'scan\.failOn'/);
     expect(() => parseConfig('scan:\n  allow: ["os system"]\n', 'c.yaml')).toThrow(/module\.name/);

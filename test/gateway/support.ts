@@ -23,15 +23,14 @@ export interface Harness {
  */
 export async function startGateway(
   configure: (u: { upstream: string; canary: string }) => Record<string, unknown> = (u) => ({ models: { chat: { upstream: u.upstream } } }),
-  opts: { store?: Store; limiter?: Limiter; secrets?: Record<string, string>; keyRefreshMs?: number; guards?: GatewayGuards } = {},
+  opts: { store?: Store; log?: AuditLog; limiter?: Limiter; secrets?: Record<string, string>; keyRefreshMs?: number; guards?: GatewayGuards } = {},
 ): Promise<Harness> {
   const upstream = await startDemoUpstream({ faults: true, name: 'primary' });
   const canary = await startDemoUpstream({ faults: true, name: 'canary' });
   const own = opts.store === undefined ? await openTestSqlite() : undefined;
   const store = opts.store ?? own!.store;
   const config: Config = ConfigSchema.parse(configure({ upstream: upstream.url, canary: canary.url }));
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const log = new AuditLog(store, logKey(privateKey, publicKey));
+  const log = opts.log ?? ownLog(store);
   const keys = new ApiKeyIndex(store);
   const gw = await buildGateway({ config, store, log, keys, limiter: opts.limiter ?? new MemoryLimiter(), digestSecret: randomBytes(32), secretEnv: (n) => opts.secrets?.[n], keyRefreshMs: opts.keyRefreshMs ?? 50, ...(opts.guards === undefined ? {} : { guards: opts.guards }) });
   await gw.app.listen({ host: '127.0.0.1', port: 0 });
@@ -57,6 +56,11 @@ export async function startGateway(
       await own?.cleanup();
     },
   };
+}
+
+function ownLog(store: Store): AuditLog {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return new AuditLog(store, logKey(privateKey, publicKey));
 }
 
 export const chat = (content = 'Hello there', extra: Record<string, unknown> = {}) => ({ model: 'chat', messages: [{ role: 'user', content }], ...extra });
