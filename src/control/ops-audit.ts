@@ -11,7 +11,8 @@ export const auditOps = {
     method: 'POST',
     path: '/audit/entries',
     sendsWebhooks: false,
-    input: z.strictObject({ type: name, subject: name, actor: name.optional(), data: z.record(z.string(), z.unknown()).default({}) }),
+    // The data is checked, not copied: a copy would drop keys such as `__proto__` that the entry must keep verbatim.
+    input: z.strictObject({ type: name, subject: name, actor: name.optional(), data: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a JSON object').default({}) }),
     run: async ({ deps, principal }, i) => {
       authorize(principal, i.actor === undefined ? 'recordAudit' : 'recordOnBehalf', LOG);
       // On behalf of: the entry names the actor given, and who recorded it (an admin) rides along in the data.

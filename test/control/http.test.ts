@@ -174,6 +174,13 @@ async function overHttp(storeUrl?: string): Promise<void> {
     const incidents = JSON.parse((await remote(vic, ['incident', 'list', '--json'])).stdout) as { id: string }[];
     expect((await remote(rita, ['incident', 'close', incidents[0]!.id, '--comment', 'false alarm'])).code).toBe(0);
 
+    // Recording: as oneself, or on behalf of another actor (admins only, who stay on record).
+    expect(await call(base, 'POST', '/audit/entries', eve, { type: 'audit.note', subject: 'model:fraud', data: { text: 'retrained' } })).toMatchObject({ status: 200, body: { index: expect.any(Number) } });
+    expect((await call(base, 'POST', '/audit/entries', eve, { type: 'audit.note', subject: 'model:fraud', actor: 'os:ci' })).status).toBe(403);
+    expect((await call(base, 'POST', '/audit/entries', root, { type: 'audit.note', subject: 'model:fraud', actor: 'os:ci', data: { text: 'backfill' } })).status).toBe(200);
+    const notes = (await call(base, 'GET', '/audit/entries?type=audit.note', root)).body as unknown as { actor: string; data: Record<string, unknown> }[];
+    expect(notes).toMatchObject([{ actor: 'os:ci', data: { text: 'backfill', recordedBy: 'user:root' } }, { actor: 'user:eve', data: { text: 'retrained' } }]);
+
     // Every action above is in the log with the user who did it, and the log verifies.
     const log = JSON.parse((await local(root, ['audit', 'search', '--subject', 'model:fraud', '--json'])).stdout) as { type: string; actor: string }[];
     expect(log.find((e) => e.type === 'model.approved')?.actor).toBe('user:rita');
