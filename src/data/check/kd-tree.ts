@@ -16,6 +16,8 @@ export interface Neighbours {
 
 export class KdTree {
   readonly perm: Int32Array;
+  /** The rows in tree order (leaf rows side by side in memory, so a leaf scan reads one contiguous block). */
+  private readonly packed: Float64Array;
   private readonly dim: Int32Array;
   private readonly split: Float64Array;
   private readonly lo: Int32Array;
@@ -40,6 +42,8 @@ export class KdTree {
     this.left = new Int32Array(cap);
     this.right = new Int32Array(cap);
     this.build(0, this.size, 0);
+    this.packed = new Float64Array(this.size * dims);
+    for (let i = 0; i < this.size; i++) this.packed.set(data.subarray(this.perm[i]! * dims, (this.perm[i]! + 1) * dims), i * dims);
   }
 
   private build(lo: number, hi: number, depth: number): number {
@@ -105,7 +109,7 @@ export class KdTree {
   query(q: Float64Array, k: number, out: Neighbours, exclude = -1, maxLeaves = 3): Neighbours {
     out.count = 0;
     if (this.size === 0) return out;
-    const { data, dims, perm, dim, split, left, right, lo, hi, heap } = this;
+    const { packed, dims, perm, dim, split, left, right, lo, hi, heap } = this;
     // Best bin first (Beis & Lowe 1997): cells wait in a min-heap keyed by a lower bound on their distance (the
     // largest split distance on the way to them); the nearest cell is scanned next. When the heap's best bound is
     // already past the k-th distance, the answer is exact; otherwise the leaf budget stops the search.
@@ -127,10 +131,10 @@ export class KdTree {
         const row = perm[i]!;
         if (row === exclude) continue;
         let s = 0;
-        const base = row * dims;
+        const base = i * dims;
         // Partial distances: stop summing once this row cannot be among the k nearest.
         for (let j = 0; j < dims && s < worst; j++) {
-          const t = data[base + j]! - q[j]!;
+          const t = packed[base + j]! - q[j]!;
           s += t * t;
         }
         if (s < worst) {

@@ -3,6 +3,8 @@ import type { Evidence} from './evidence.js';
 import { scoreAt } from './evidence.js';
 import { encodeRows, type FeatureSpace } from './features.js';
 import { KdTree, neighbours } from './kd-tree.js';
+import { KeyChains } from './key-chains.js';
+import { flagOneLabelCluster, MIN_CLUSTER } from './near-duplicates.js';
 import { binomialSf } from './stats.js';
 
 export interface PoisonOptions {
@@ -30,7 +32,6 @@ export interface PoisonStats {
 const CHUNK = 16_384;
 const CONFLICT_SHARE = 0.7;
 const OOD_FACTOR = 2.5;
-const MIN_CLUSTER = 5;
 const DUP_RADIUS = 0.13;
 const ALPHA = 1e-4;
 
@@ -179,8 +180,7 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
   let curLabelled = 0;
   // Near-duplicate candidates share their two nearest reference rows and their distance to them (in steps of the
   // radius): rows chained per key through `next`, so a million rows cost two typed arrays and one map of numbers.
-  const last = new Map<number, number>();
-  const next = new Int32Array(curRows).fill(-1);
+  const groups = new KeyChains(curRows);
   const chunkRows = new Int32Array(CHUNK);
   for (let start = 0; start < curRows; start += CHUNK) {
     const n = Math.min(CHUNK, curRows - start);
@@ -198,9 +198,7 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
       const lo = Math.min(nb.index[0]!, nb.index[1]!);
       const hi = Math.max(nb.index[0]!, nb.index[1]!);
       const key = (lo * sample.length + hi) * 65_536 + Math.min(65_535, radius > 0 ? Math.floor(d1 / radius) : 0);
-      const prev = last.get(key);
-      if (prev !== undefined) next[row] = prev;
-      last.set(key, row);
+      groups.add(key, row);
       if (curLabel[row]! >= 0) {
         curLabelled++;
         const hit = conflictOf(curLabel[row]!);
@@ -259,12 +257,7 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
   const curCols = space.columnsOf(cur);
   const a = new Float64Array(space.dims);
   const b = new Float64Array(space.dims);
-  for (const tail of last.values()) {
-    if (next[tail] === -1) continue;
-    const rows: number[] = [];
-    for (let r = tail; r !== -1; r = next[r]!) rows.push(r);
-    if (rows.length < MIN_CLUSTER) continue;
-    rows.reverse();
+  groups.forEachGroup(MIN_CLUSTER, (rows) => {
     space.encode(curCols, rows[0]!, a, 0);
     const members = rows.filter((r) => {
       space.encode(curCols, r, b, 0);
@@ -272,13 +265,7 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
       for (let j = 0; j < space.dims; j++) s += (a[j]! - b[j]!) ** 2;
       return Math.sqrt(s) <= radius;
     });
-    if (members.length < MIN_CLUSTER) continue;
-    // One label: all of them, or all but a tenth (the row the copies were made from may keep its own).
-    const byLabel = new Map<number, number[]>();
-    for (const r of members) byLabel.set(curLabel[r]!, [...(byLabel.get(curLabel[r]!) ?? []), r]);
-    const [l, same] = [...byLabel.entries()].sort((x, y) => y[1].length - x[1].length)[0]!;
-    if (same.length < MIN_CLUSTER || same.length < 0.9 * members.length) continue;
-    for (const r of same) evidence.add(r, scoreAt(members.length, MIN_CLUSTER), `near_duplicate_cluster: one of ${same.length} near-identical rows${l >= 0 ? `, all labelled '${labelName[l]}'` : ''} (rows ${same.slice(0, 5).join(', ')}${same.length > 5 ? ', …' : ''})`);
-  }
+    flagOneLabelCluster(members, curLabel, labelName, evidence, 'near-identical rows');
+  });
   return stats;
 }
