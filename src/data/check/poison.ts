@@ -65,7 +65,7 @@ const quantile = (xs: Float64Array, q: number): number => {
 };
 
 /** Label ids for a column's cells (undefined label column: all -1). */
-function labelIds(c: Column | undefined, n: number, ids: Map<string, number>): Int32Array {
+export function labelIds(c: Column | undefined, n: number, ids: Map<string, number>): Int32Array {
   const out = new Int32Array(n).fill(-1);
   if (c === undefined) return out;
   for (let i = 0; i < n; i++) {
@@ -90,7 +90,8 @@ function labelIds(c: Column | undefined, n: number, ids: Map<string, number>): I
  * - out-of-distribution rows: mean distance to the k nearest reference rows beyond 2.5 times the reference's own
  *   99.9th percentile (and 1.5 times its largest);
  * - near-duplicate clusters: five or more rows within 0.13 × the median nearest-neighbour distance of each other
- *   (cleanlab's radius rule), sharing their two nearest reference rows, at least 90% of them with one label.
+ *   (cleanlab's radius rule), sharing their two nearest reference rows, at least 90% of them with one label; not
+ *   when that radius is 0 (exact copies are common in the reference itself).
  */
 export function checkRows(ref: readonly Column[], cur: readonly Column[], curRows: number, space: FeatureSpace, label: string | undefined, evidence: Evidence, options: PoisonOptions = {}): PoisonStats {
   const k = options.k ?? 10;
@@ -179,7 +180,7 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
   const regionCur = new Map<number, [conflicts: number, n: number]>();
   let curLabelled = 0;
   // Near-duplicate candidates share their two nearest reference rows and their distance to them (in steps of the
-  // radius): rows chained per key through `next`, so a million rows cost two typed arrays and one map of numbers.
+  // radius), grouped in typed arrays (KeyChains).
   const groups = new KeyChains(curRows);
   const chunkRows = new Int32Array(CHUNK);
   for (let start = 0; start < curRows; start += CHUNK) {
@@ -258,6 +259,9 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
   const a = new Float64Array(space.dims);
   const b = new Float64Array(space.dims);
   groups.forEachGroup(MIN_CLUSTER, (rows) => {
+    // A radius of 0: the median reference row has an exact twin in the reference (few discrete features), so exact
+    // copies are what this data looks like and say nothing about poisoning.
+    if (radius === 0) return;
     space.encode(curCols, rows[0]!, a, 0);
     const members = rows.filter((r) => {
       space.encode(curCols, r, b, 0);

@@ -1,0 +1,145 @@
+import { jaccard, minhashOf, wordSet } from '../../core/minhash.js';
+import { cellText, type Column } from './column.js';
+import type { Evidence } from './evidence.js';
+import { KeyChains } from './key-chains.js';
+import { flagOneLabelCluster, MIN_CLUSTER } from './near-duplicates.js';
+import { sortFloat64 } from './sort.js';
+
+/** What the text near-duplicate check saw, for the report. */
+export interface TextDuplicateStats {
+  /** Clusters of at least MIN_CLUSTER near-identical texts in the batch. */
+  clusters: number;
+  /** Of those, the ones the reference explains (it has the same text at a comparable rate). */
+  explainedByReference: number;
+}
+
+/** Signature bands × values per band: pairs at Jaccard 0.7 meet in some band with probability 0.9, at 0.3 with 0.06. */
+const BANDS = 8;
+const PER_BAND = 4;
+/**
+ * Word-set Jaccard at or above which two texts are near-identical: two copies of a twelve-word text, each with
+ * another word changed, share 10 of 14 words (0.71); of an eight-word text, 6 of 10.
+ */
+const MIN_JACCARD = 0.5;
+/** A cluster is explained when the batch has it at most this many times more often per row than the reference. */
+const OVER_REFERENCE = 4;
+const REF_ROW_BITS = 18;
+
+/** Band keys (BANDS per row, each a 32-bit hash of PER_BAND signature values); rows without words get none. */
+function bandKeys(text: Column, rows: Int32Array | null, count: number): { keys: Uint32Array; has: Uint8Array } {
+  const keys = new Uint32Array(count * BANDS);
+  const has = new Uint8Array(count);
+  // Texts are dictionary-encoded: a repeated text is hashed once.
+  const byCode = new Map<number, Uint32Array>();
+  for (let i = 0; i < count; i++) {
+    const row = rows === null ? i : rows[i]!;
+    const code = text.code[row]!;
+    let k = code >= 0 ? byCode.get(code) : undefined;
+    if (k === undefined) {
+      const t = cellText(text, row);
+      const pairs = t === null ? new Uint32Array(0) : wordSet(t);
+      if (pairs.length === 0) continue;
+      const sig = minhashOf(pairs, BANDS * PER_BAND);
+      k = new Uint32Array(BANDS);
+      for (let b = 0; b < BANDS; b++) {
+        let h = 0x811c9dc5 ^ b;
+        for (let j = 0; j < PER_BAND; j++) h = Math.imul(h ^ sig[b * PER_BAND + j]!, 0x01000193);
+        k[b] = h >>> 0;
+      }
+      if (code >= 0 && byCode.size < 1_000_000) byCode.set(code, k);
+    }
+    keys.set(k, i * BANDS);
+    has[i] = 1;
+  }
+  return { keys, has };
+}
+
+const pairsOf = (c: Column, row: number): Uint32Array => {
+  const t = cellText(c, row);
+  return t === null ? new Uint32Array(0) : wordSet(t);
+};
+
+/**
+ * Clusters of near-identical texts with one label in the current batch (a text column alone has no feature space
+ * for the row checks): MinHash signatures of their word sets, banded for locality-sensitive hashing; rows that meet a
+ * bucket's first row in some band and share at least half their words with it are joined (union-find), so
+ * the work is linear in rows. A cluster of five or more, at least 90% one label, is flagged unless the reference
+ * (its sample of up to 2^18 rows) holds near-copies of it at a comparable rate: templates and stock phrases that
+ * real data repeats stay quiet.
+ */
+export function textNearDuplicates(refText: Column | undefined, refSample: Int32Array, curText: Column, curRows: number, label: Int32Array, labelName: readonly string[], evidence: Evidence): TextDuplicateStats {
+  const stats: TextDuplicateStats = { clusters: 0, explainedByReference: 0 };
+  const cur = bandKeys(curText, null, curRows);
+  const parent = Int32Array.from({ length: curRows }, (_, i) => i);
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]!]!;
+      x = parent[x]!;
+    }
+    return x;
+  };
+  for (let b = 0; b < BANDS; b++) {
+    const buckets = new KeyChains(curRows);
+    for (let i = 0; i < curRows; i++) if (cur.has[i] === 1) buckets.add(cur.keys[i * BANDS + b]!, i);
+    buckets.forEachGroup(2, (rows) => {
+      const first = rows[0]!;
+      const p0 = pairsOf(curText, first);
+      for (let j = 1; j < rows.length; j++) {
+        const r = rows[j]!;
+        const a = find(first);
+        const c = find(r);
+        if (a === c) continue;
+        if (curText.code[r] === curText.code[first] || jaccard(p0, pairsOf(curText, r)) >= MIN_JACCARD) parent[Math.max(a, c)] = Math.min(a, c);
+      }
+    });
+  }
+  const size = new Int32Array(curRows);
+  for (let i = 0; i < curRows; i++) if (cur.has[i] === 1) size[find(i)]!++;
+  const clusters = new KeyChains(curRows);
+  for (let i = 0; i < curRows; i++) if (cur.has[i] === 1 && size[find(i)]! >= MIN_CLUSTER) clusters.add(find(i), i);
+
+  // The reference's band keys, one sorted array per band of (key · 2^18 + sample index), searched per cluster.
+  const ref = refText === undefined ? undefined : bandKeys(refText, refSample, refSample.length);
+  const refBands = Array.from({ length: BANDS }, (_, b) => {
+    const keys: number[] = [];
+    if (ref !== undefined) for (let i = 0; i < refSample.length; i++) if (ref.has[i] === 1) keys.push(ref.keys[i * BANDS + b]! * 2 ** REF_ROW_BITS + i);
+    return sortFloat64(Float64Array.from(keys));
+  });
+  // Near-copies of `row` in the reference sample, counted up to `need` (enough to explain the cluster).
+  const referenceNear = (row: number, need: number): number => {
+    if (refText === undefined) return 0;
+    const p0 = pairsOf(curText, row);
+    const seen = new Set<number>();
+    for (let b = 0; b < BANDS; b++) {
+      const lo = cur.keys[row * BANDS + b]! * 2 ** REF_ROW_BITS;
+      const keys = refBands[b]!;
+      let i = lowerBound(keys, lo);
+      for (; i < keys.length && keys[i]! < lo + 2 ** REF_ROW_BITS && seen.size < need; i++) {
+        const s = keys[i]! - lo;
+        if (!seen.has(s) && jaccard(p0, pairsOf(refText, refSample[s]!)) >= MIN_JACCARD) seen.add(s);
+      }
+    }
+    return seen.size;
+  };
+  clusters.forEachGroup(MIN_CLUSTER, (members) => {
+    stats.clusters++;
+    const need = Math.max(1, Math.ceil((members.length * refSample.length) / (OVER_REFERENCE * curRows)));
+    if (referenceNear(members[0]!, need) >= need) {
+      stats.explainedByReference++;
+      return;
+    }
+    flagOneLabelCluster(members, label, labelName, evidence, 'near-identical texts');
+  });
+  return stats;
+}
+
+function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
