@@ -18,9 +18,10 @@ const BANDS = 8;
 const PER_BAND = 4;
 /**
  * Word-set Jaccard at or above which two texts are near-identical: two copies of a twelve-word text, each with
- * another word changed, share 10 of 14 words (0.71); of an eight-word text, 6 of 10.
+ * another word changed, share 10 of 14 words (0.71); of an eight-word text, 6 of 10. Short texts of common words
+ * reach 0.5 by chance.
  */
-const MIN_JACCARD = 0.5;
+const MIN_JACCARD = 0.6;
 /** A cluster is explained when the batch has it at most this many times more often per row than the reference. */
 const OVER_REFERENCE = 4;
 const REF_ROW_BITS = 18;
@@ -61,11 +62,11 @@ const pairsOf = (c: Column, row: number): Uint32Array => {
 
 /**
  * Clusters of near-identical texts with one label in the current batch (a text column alone has no feature space
- * for the row checks): MinHash signatures of their word sets, banded for locality-sensitive hashing; rows that meet a
- * bucket's first row in some band and share at least half their words with it are joined (union-find), so
- * the work is linear in rows. A cluster of five or more, at least 90% one label, is flagged unless the reference
- * (its sample of up to 2^18 rows) holds near-copies of it at a comparable rate: templates and stock phrases that
- * real data repeats stay quiet.
+ * for the row checks): MinHash signatures of their word sets, banded for locality-sensitive hashing; rows that
+ * meet a bucket's first row in some band and share at least 60% of their words with it are joined (union-find),
+ * so the work is linear in rows, and a cluster is then the rows near-identical to one of its members. Five or
+ * more, at least 90% one label, are flagged unless the reference (its sample of up to 2^18 rows) holds near-copies
+ * at a comparable rate: templates and stock phrases that real data repeats stay quiet.
  */
 export function textNearDuplicates(refText: Column | undefined, refSample: Int32Array, curText: Column, curRows: number, label: Int32Array, labelName: readonly string[], evidence: Evidence): TextDuplicateStats {
   const stats: TextDuplicateStats = { clusters: 0, explainedByReference: 0 };
@@ -121,7 +122,9 @@ export function textNearDuplicates(refText: Column | undefined, refSample: Int32
     }
     return seen.size;
   };
-  clusters.forEachGroup(MIN_CLUSTER, (members) => {
+  clusters.forEachGroup(MIN_CLUSTER, (joined) => {
+    const members = core(curText, joined);
+    if (members.length < MIN_CLUSTER) return;
     stats.clusters++;
     const need = Math.max(1, Math.ceil((members.length * refSample.length) / (OVER_REFERENCE * curRows)));
     if (referenceNear(members[0]!, need) >= need) {
@@ -131,6 +134,21 @@ export function textNearDuplicates(refText: Column | undefined, refSample: Int32
     flagOneLabelCluster(members, label, labelName, evidence, 'near-identical texts');
   });
   return stats;
+}
+
+/**
+ * The rows of a union-find group that are near-identical to one row of it (the best of its first eight): joining
+ * is transitive, so a chain of texts that each share half their words with the next is not one cluster.
+ */
+function core(text: Column, rows: readonly number[]): number[] {
+  let best: number[] = [];
+  for (const centre of rows.slice(0, 8)) {
+    const p0 = pairsOf(text, centre);
+    const near = rows.filter((r) => r === centre || text.code[r] === text.code[centre] || jaccard(p0, pairsOf(text, r)) >= MIN_JACCARD);
+    if (near.length > best.length) best = near;
+    if (best.length === rows.length) break;
+  }
+  return best;
 }
 
 function lowerBound(a: Float64Array, x: number): number {
