@@ -60,7 +60,8 @@ interface Case {
   columns: number | 'text';
 }
 const parseCase = (s: string): Case => {
-  const [rows, columns] = s.split('x');
+  const at = s.indexOf('x');
+  const [rows, columns] = [s.slice(0, at), s.slice(at + 1)];
   const c = columns === 'text' ? 'text' : Number(columns);
   if (!Number.isInteger(Number(rows)) || (c !== 'text' && !(Number.isInteger(c) && c >= 4))) throw new Error(`--cases: '${s}' is not ROWSxCOLUMNS (columns ≥ 4) or ROWSxtext`);
   return { rows: Number(rows), columns: c };

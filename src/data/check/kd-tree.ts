@@ -28,8 +28,12 @@ export class KdTree {
   private readonly heap = new MinHeap(4096);
   readonly size: number;
 
+  /** Where each original row sits in tree order. */
+  private readonly pos: Int32Array;
+
+  /** Indexes the rows of `data`, which it takes over and reorders in place into tree order (no second copy). */
   constructor(
-    readonly data: Float64Array,
+    private readonly data: Float64Array,
     readonly dims: number,
   ) {
     this.size = dims === 0 ? 0 : data.length / dims;
@@ -42,8 +46,34 @@ export class KdTree {
     this.left = new Int32Array(cap);
     this.right = new Int32Array(cap);
     this.build(0, this.size, 0);
-    this.packed = new Float64Array(this.size * dims);
-    for (let i = 0; i < this.size; i++) this.packed.set(data.subarray(this.perm[i]! * dims, (this.perm[i]! + 1) * dims), i * dims);
+    this.pos = new Int32Array(this.size);
+    for (let i = 0; i < this.size; i++) this.pos[this.perm[i]!] = i;
+    // Row perm[i] moves to slot i, one permutation cycle at a time with one row of scratch.
+    const done = new Uint8Array(this.size);
+    const tmp = new Float64Array(dims);
+    for (let start = 0; start < this.size; start++) {
+      if (done[start] === 1) continue;
+      tmp.set(data.subarray(start * dims, (start + 1) * dims));
+      let j = start;
+      for (;;) {
+        done[j] = 1;
+        const from = this.perm[j]!;
+        if (from === start) {
+          data.set(tmp, j * dims);
+          break;
+        }
+        data.copyWithin(j * dims, from * dims, (from + 1) * dims);
+        j = from;
+      }
+    }
+    this.packed = data;
+  }
+
+  /** Copies original row `row`'s vector into `out`. */
+  point(row: number, out: Float64Array): Float64Array {
+    const at = this.pos[row]!;
+    out.set(this.packed.subarray(at * this.dims, (at + 1) * this.dims));
+    return out;
   }
 
   private build(lo: number, hi: number, depth: number): number {

@@ -99,8 +99,7 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
   const refRows = ref[0]?.length ?? 0;
   // At most 2^18 indexed rows keeps the near-duplicate key below 2^53.
   const sample = sampleIndices(refRows, Math.min(options.maxReference ?? 200_000, 1 << 18), random);
-  const data = encodeRows(space, ref, sample, sample.length);
-  const tree = new KdTree(data, space.dims);
+  const tree = new KdTree(encodeRows(space, ref, sample, sample.length), space.dims);
   const stats: PoisonStats = { referenceIndexed: sample.length, dims: space.dims };
   if (space.dims === 0 || sample.length <= k + 1) return stats;
 
@@ -144,7 +143,7 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
   };
   for (let c = 0; c < calib.length; c++) {
     const row = calib[c]!;
-    q.set(data.subarray(row * space.dims, (row + 1) * space.dims));
+    tree.point(row, q);
     tree.query(q, k, nb, row);
     let s = 0;
     for (let j = 0; j < nb.count; j++) s += Math.sqrt(nb.dist2[j]!);
