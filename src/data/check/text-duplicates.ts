@@ -26,39 +26,52 @@ const MIN_JACCARD = 0.6;
 const OVER_REFERENCE = 4;
 const REF_ROW_BITS = 18;
 
+/** The word sets of some rows, computed once, side by side in one typed array (row i: values[offsets[i], offsets[i + 1])). */
+interface WordSets {
+  offsets: Int32Array;
+  values: Uint32Array;
+}
+
+function wordSets(text: Column | undefined, rows: Int32Array | null, count: number): WordSets {
+  const offsets = new Int32Array(count + 1);
+  let values = new Uint32Array(Math.max(16, count * 8));
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const t = text === undefined ? null : cellText(text, rows === null ? i : rows[i]!);
+    if (t !== null) {
+      const set = wordSet(t);
+      if (at + set.length > values.length) {
+        const bigger = new Uint32Array(Math.max(values.length * 2, at + set.length));
+        bigger.set(values.subarray(0, at));
+        values = bigger;
+      }
+      values.set(set, at);
+      at += set.length;
+    }
+    offsets[i + 1] = at;
+  }
+  return { offsets, values: values.slice(0, at) };
+}
+
+const setOf = (w: WordSets, i: number): Uint32Array => w.values.subarray(w.offsets[i], w.offsets[i + 1]);
+
 /** Band keys (BANDS per row, each a 32-bit hash of PER_BAND signature values); rows without words get none. */
-function bandKeys(text: Column, rows: Int32Array | null, count: number): { keys: Uint32Array; has: Uint8Array } {
+function bandKeys(w: WordSets, count: number): { keys: Uint32Array; has: Uint8Array } {
   const keys = new Uint32Array(count * BANDS);
   const has = new Uint8Array(count);
-  // Texts are dictionary-encoded: a repeated text is hashed once.
-  const byCode = new Map<number, Uint32Array>();
   for (let i = 0; i < count; i++) {
-    const row = rows === null ? i : rows[i]!;
-    const code = text.code[row]!;
-    let k = code >= 0 ? byCode.get(code) : undefined;
-    if (k === undefined) {
-      const t = cellText(text, row);
-      const pairs = t === null ? new Uint32Array(0) : wordSet(t);
-      if (pairs.length === 0) continue;
-      const sig = minhashOf(pairs, BANDS * PER_BAND);
-      k = new Uint32Array(BANDS);
-      for (let b = 0; b < BANDS; b++) {
-        let h = 0x811c9dc5 ^ b;
-        for (let j = 0; j < PER_BAND; j++) h = Math.imul(h ^ sig[b * PER_BAND + j]!, 0x01000193);
-        k[b] = h >>> 0;
-      }
-      if (code >= 0 && byCode.size < 1_000_000) byCode.set(code, k);
+    const set = setOf(w, i);
+    if (set.length === 0) continue;
+    const sig = minhashOf(set, BANDS * PER_BAND);
+    for (let b = 0; b < BANDS; b++) {
+      let h = 0x811c9dc5 ^ b;
+      for (let j = 0; j < PER_BAND; j++) h = Math.imul(h ^ sig[b * PER_BAND + j]!, 0x01000193);
+      keys[i * BANDS + b] = h >>> 0;
     }
-    keys.set(k, i * BANDS);
     has[i] = 1;
   }
   return { keys, has };
 }
-
-const pairsOf = (c: Column, row: number): Uint32Array => {
-  const t = cellText(c, row);
-  return t === null ? new Uint32Array(0) : wordSet(t);
-};
 
 /**
  * Clusters of near-identical texts with one label in the current batch (a text column alone has no feature space
@@ -70,7 +83,8 @@ const pairsOf = (c: Column, row: number): Uint32Array => {
  */
 export function textNearDuplicates(refText: Column | undefined, refSample: Int32Array, curText: Column, curRows: number, label: Int32Array, labelName: readonly string[], evidence: Evidence): TextDuplicateStats {
   const stats: TextDuplicateStats = { clusters: 0, explainedByReference: 0 };
-  const cur = bandKeys(curText, null, curRows);
+  const curSets = wordSets(curText, null, curRows);
+  const cur = bandKeys(curSets, curRows);
   const parent = Int32Array.from({ length: curRows }, (_, i) => i);
   const find = (x: number): number => {
     while (parent[x] !== x) {
@@ -84,13 +98,13 @@ export function textNearDuplicates(refText: Column | undefined, refSample: Int32
     for (let i = 0; i < curRows; i++) if (cur.has[i] === 1) buckets.add(cur.keys[i * BANDS + b]!, i);
     buckets.forEachGroup(2, (rows) => {
       const first = rows[0]!;
-      const p0 = pairsOf(curText, first);
+      const p0 = setOf(curSets, first);
       for (let j = 1; j < rows.length; j++) {
         const r = rows[j]!;
         const a = find(first);
         const c = find(r);
         if (a === c) continue;
-        if (curText.code[r] === curText.code[first] || jaccard(p0, pairsOf(curText, r)) >= MIN_JACCARD) parent[Math.max(a, c)] = Math.min(a, c);
+        if (curText.code[r] === curText.code[first] || jaccard(p0, setOf(curSets, r)) >= MIN_JACCARD) parent[Math.max(a, c)] = Math.min(a, c);
       }
     });
   }
@@ -100,7 +114,8 @@ export function textNearDuplicates(refText: Column | undefined, refSample: Int32
   for (let i = 0; i < curRows; i++) if (cur.has[i] === 1 && size[find(i)]! >= MIN_CLUSTER) clusters.add(find(i), i);
 
   // The reference's band keys, one sorted array per band of (key · 2^18 + sample index), searched per cluster.
-  const ref = refText === undefined ? undefined : bandKeys(refText, refSample, refSample.length);
+  const refSets = wordSets(refText, refSample, refSample.length);
+  const ref = refText === undefined ? undefined : bandKeys(refSets, refSample.length);
   const refBands = Array.from({ length: BANDS }, (_, b) => {
     const keys: number[] = [];
     if (ref !== undefined) for (let i = 0; i < refSample.length; i++) if (ref.has[i] === 1) keys.push(ref.keys[i * BANDS + b]! * 2 ** REF_ROW_BITS + i);
@@ -109,7 +124,7 @@ export function textNearDuplicates(refText: Column | undefined, refSample: Int32
   // Near-copies of `row` in the reference sample, counted up to `need` (enough to explain the cluster).
   const referenceNear = (row: number, need: number): number => {
     if (refText === undefined) return 0;
-    const p0 = pairsOf(curText, row);
+    const p0 = setOf(curSets, row);
     const seen = new Set<number>();
     for (let b = 0; b < BANDS; b++) {
       const lo = cur.keys[row * BANDS + b]! * 2 ** REF_ROW_BITS;
@@ -117,13 +132,13 @@ export function textNearDuplicates(refText: Column | undefined, refSample: Int32
       let i = lowerBound(keys, lo);
       for (; i < keys.length && keys[i]! < lo + 2 ** REF_ROW_BITS && seen.size < need; i++) {
         const s = keys[i]! - lo;
-        if (!seen.has(s) && jaccard(p0, pairsOf(refText, refSample[s]!)) >= MIN_JACCARD) seen.add(s);
+        if (!seen.has(s) && jaccard(p0, setOf(refSets, s)) >= MIN_JACCARD) seen.add(s);
       }
     }
     return seen.size;
   };
   clusters.forEachGroup(MIN_CLUSTER, (joined) => {
-    const members = core(curText, joined);
+    const members = core(curText, curSets, joined);
     if (members.length < MIN_CLUSTER) return;
     stats.clusters++;
     const need = Math.max(1, Math.ceil((members.length * refSample.length) / (OVER_REFERENCE * curRows)));
@@ -140,11 +155,11 @@ export function textNearDuplicates(refText: Column | undefined, refSample: Int32
  * The rows of a union-find group that are near-identical to one row of it (the best of its first eight): joining
  * is transitive, so a chain of texts that each share half their words with the next is not one cluster.
  */
-function core(text: Column, rows: readonly number[]): number[] {
+function core(text: Column, sets: WordSets, rows: readonly number[]): number[] {
   let best: number[] = [];
   for (const centre of rows.slice(0, 8)) {
-    const p0 = pairsOf(text, centre);
-    const near = rows.filter((r) => r === centre || text.code[r] === text.code[centre] || jaccard(p0, pairsOf(text, r)) >= MIN_JACCARD);
+    const p0 = setOf(sets, centre);
+    const near = rows.filter((r) => r === centre || text.code[r] === text.code[centre] || jaccard(p0, setOf(sets, r)) >= MIN_JACCARD);
     if (near.length > best.length) best = near;
     if (best.length === rows.length) break;
   }
