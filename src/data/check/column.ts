@@ -67,6 +67,20 @@ export class ColumnBuilder {
     this.code = code;
   }
 
+  /**
+   * Room for `cells` in one buffer, when the caller can estimate the final length (a CSV file's size over the bytes
+   * per row so far): a column that fits is returned without the join at `build`. No-op once blocks exist.
+   */
+  reserve(cells: number): void {
+    if (cells <= this.num.length || this.blocks.length > 0) return;
+    const num = new Float64Array(cells);
+    num.set(this.num.subarray(0, this.at));
+    this.num = num;
+    const code = new Int32Array(cells);
+    code.set(this.code.subarray(0, this.at));
+    this.code = code;
+  }
+
   /** Pads with missing cells up to `rows` (a JSON line without this key, a short CSV record). */
   padTo(rows: number): void {
     while (this.n < rows) this.pushMissing();

@@ -111,7 +111,17 @@ async function readDelimited(path: string, delimiter: string, cols: Columns, o: 
     rows++;
     if ((rows & 0x3fff) === 0) o.onRows(rows);
   });
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) tokenizer.push(chunk as Buffer);
+  // After the first chunk, each column reserves the rows the file's size suggests (+5%), so a column is one buffer.
+  const size = (await stat(path)).size;
+  let read = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    tokenizer.push(chunk as Buffer);
+    if (read === 0 && rows > 0 && header !== undefined && size > chunk.length) {
+      const estimate = Math.min(o.maxRows, Math.ceil((1.05 * size * rows) / (chunk as Buffer).length) + 1024);
+      for (const b of header) b.reserve(estimate);
+    }
+    read += (chunk as Buffer).length;
+  }
   tokenizer.end();
   if (header === undefined) throw new Error('the file is empty (no header line)');
   o.onRows(rows);
