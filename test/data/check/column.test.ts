@@ -3,12 +3,15 @@ import { cellText, ColumnBuilder, MISSING, NUMBER } from '../../../src/data/chec
 import { rng } from '../../../src/data/check/poison.js';
 
 describe('ColumnBuilder', () => {
-  it('keeps every cell in order across its blocks, and the typed arrays are exactly the column long', () => {
-    for (const n of [0, 5, 65_536, 65_537, 200_003]) {
+  it('keeps every cell in order across its blocks and reserved buffers, and the typed arrays are exactly the column long', () => {
+    // With no estimate, an exact one, one too small (the reserved buffer becomes the first block) and one too large.
+    for (const [n, reserve] of [[0, 0], [5, 0], [65_536, 0], [65_537, 0], [200_003, 0], [200_003, 200_003], [200_003, 100_000], [70_000, 90_000]] as const) {
       const b = new ColumnBuilder('x');
+      if (n > 0) b.pushNumber(-1);
+      b.reserve(reserve);
       const r = rng(n + 1);
-      const want: (number | string | null)[] = [];
-      for (let i = 0; i < n; i++) {
+      const want: (number | string | null)[] = n > 0 ? [-1] : [];
+      for (let i = n > 0 ? 1 : 0; i < n; i++) {
         const u = r();
         if (u < 0.1) {
           b.pushMissing();
