@@ -1,19 +1,16 @@
 /**
- * `palisade data check` (issue 8): detection quality on synthetic batches where the truth is known, and speed and
- * memory from 250k to 1M rows and 10 to 40 columns.
+ * `palisade data check` (issue 8): detection quality on synthetic batches where the truth is known. Speed and
+ * memory at scale are bench/data-check-scale.ts.
  *
- *   npx tsx bench/data-check.ts                 # ~10 minutes on 2 cores; writes its block of bench/RESULTS.md
+ *   npx tsx bench/data-check.ts                 # ~2 minutes on 2 cores; writes its block of bench/RESULTS.md
  *   npx tsx bench/data-check.ts --quick --no-write
  *
- * Inputs are generated into bench/out/data-check/ (git-ignored) by test/support/data-check-gen.ts. Every speed
- * case runs in a fresh child process (read both files + check), so its peak RSS is its own.
+ * Inputs are generated into bench/out/data-check/ (git-ignored) by test/support/data-check-gen.ts.
  */
-import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import { checkTables, readTable, type CheckOptions, type CheckReport } from '../src/data/check/index.js';
 import * as gen from '../test/support/data-check-gen.js';
 import { describeMachine } from './lib/machine.js';
@@ -25,21 +22,6 @@ const START = '<!-- data-check:start -->';
 const END = '<!-- data-check:end -->';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-
-// ---- child: one speed case --------------------------------------------------------------------------------------
-if (args[0] === '--child') {
-  const [, ref, cur] = args;
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  const r = await readTable(ref!);
-  const c = await readTable(cur!);
-  const t1 = performance.now();
-  const report = checkTables(r, c, { label: 'label' });
-  const t2 = performance.now();
-  const cpu = process.cpuUsage(c0);
-  process.stdout.write(JSON.stringify({ readMs: t1 - t0, checkMs: t2 - t1, cpuS: (cpu.user + cpu.system) / 1e6, maxRssMiB: process.resourceUsage().maxRSS / 1024, verdict: report.verdict, flagged: report.rows.length }));
-  process.exit(0);
-}
 
 mkdirSync(OUT, { recursive: true });
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' / ');
@@ -89,6 +71,7 @@ const cases: Case[] = [
   { name: 'targeted flips in one region (1%)', expect: 'poisoning', ref, ...attacked(6, (c) => gen.targetedFlips(c, N / 100)), options: L },
   { name: 'near-duplicate injection (5 × 20 rows)', expect: 'poisoning', ref, ...attacked(7, (c) => gen.duplicateClusters(c, 5, 20, 9)), options: L },
   { name: 'out-of-distribution injection (0.1%)', expect: 'poisoning', ref, ...attacked(8, (c) => gen.outOfDistribution(c, N / 1000, 9)), options: L },
+  { name: 'text near-duplicate injection (5 × 20 texts, text only)', expect: 'poisoning', ref: textRef, ...textAttacked(12, (c) => gen.textDuplicateClusters(c, 5, 20, 'positive', 13)), options: T },
   { name: "text backdoor token 'cf' (1%)", expect: 'poisoning', ref: textRef, ...textAttacked(10, (c) => gen.insertTrigger(c, 'cf', 'positive', N / 100, 4)), options: T },
   { name: "text backdoor phrase 'james bond' (1%)", expect: 'poisoning', ref: textRef, ...textAttacked(11, (c) => gen.insertTrigger(c, 'james bond', 'negative', N / 100, 4)), options: T },
   { name: 'schema attacks (6 changes)', expect: 'schema', ref, cur: schemaAttack(), truth: [], options: L, columns: ['f2', 'f3', 'f4', 'f5', 'c1', 'extra'] },
@@ -130,58 +113,6 @@ for (const c of cases) {
 }
 const macroF1 = f1s.reduce((a, b) => a + b, 0) / f1s.length;
 
-// ---- speed ------------------------------------------------------------------------------------------------------
-async function writeCsv(path: string, rows: number, numeric: number, seed: number): Promise<void> {
-  const ws = createWriteStream(path);
-  for (let s = 0; s < rows; s += 10_000) {
-    const csv = gen.toCsv(gen.tableRows({ rows: Math.min(10_000, rows - s), seed: seed * 100_000 + s / 10_000, numeric, categorical: 2 }));
-    if (!ws.write(s === 0 ? csv : csv.slice(csv.indexOf("\n") + 1))) await new Promise<void>((r) => ws.once("drain", () => r()));
-  }
-  await new Promise<void>((r) => ws.end(() => r()));
-}
-function writeParquet(path: string, rows: number, numeric: number, seed: number): void {
-  const cols = new Map<string, (string | number)[]>();
-  for (let s = 0; s < rows; s += 10_000)
-    for (const row of gen.tableRows({ rows: Math.min(10_000, rows - s), seed: seed * 100_000 + s / 10_000, numeric, categorical: 2 }))
-      for (const [k, v] of Object.entries(row)) {
-        if (!cols.has(k)) cols.set(k, []);
-        cols.get(k)!.push(v as string | number);
-      }
-  const columnData = [...cols].map(([name, data]) => (typeof data[0] === 'number' ? { name, data: Float64Array.from(data as number[]) } : { name, data: data as string[] }));
-  writeFileSync(path, new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize: 100_000 })));
-}
-
-interface Speed { readMs: number; checkMs: number; cpuS: number; maxRssMiB: number; verdict: string; flagged: number }
-const speedCases: { rows: number; columns: number; format: 'csv' | 'parquet' }[] = quick
-  ? [{ rows: 50_000, columns: 20, format: 'csv' }]
-  : [
-      { rows: 250_000, columns: 20, format: 'csv' },
-      { rows: 500_000, columns: 20, format: 'csv' },
-      { rows: 1_000_000, columns: 20, format: 'csv' },
-      { rows: 1_000_000, columns: 20, format: 'parquet' },
-      { rows: 500_000, columns: 10, format: 'csv' },
-      { rows: 500_000, columns: 40, format: 'csv' },
-    ];
-const speedRows: string[][] = [];
-for (const s of speedCases) {
-  const numeric = s.columns - 3; // + c0, c1 and the label
-  const refPath = join(OUT, `ref-${s.rows}-${s.columns}.${s.format}`);
-  const curPath = join(OUT, `cur-${s.rows}-${s.columns}.${s.format}`);
-  if (s.format === 'csv') {
-    await writeCsv(refPath, s.rows, numeric, 1);
-    await writeCsv(curPath, s.rows, numeric, 2);
-  } else {
-    writeParquet(refPath, s.rows, numeric, 1);
-    writeParquet(curPath, s.rows, numeric, 2);
-  }
-  const before = load();
-  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', refPath, curPath], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  const m = JSON.parse(out) as Speed;
-  const total = (m.readMs + m.checkMs) / 1000;
-  speedRows.push([`${s.rows.toLocaleString('en')} × ${s.columns}`, s.format, `${(m.readMs / 1000).toFixed(1)} s`, `${(m.checkMs / 1000).toFixed(1)} s`, `${total.toFixed(1)} s`, `${Math.round(s.rows / total).toLocaleString('en')}`, `${m.cpuS.toFixed(1)} s`, `${Math.round(m.maxRssMiB)} MiB`, m.verdict, before]);
-  process.stderr.write(`${s.rows} × ${s.columns} ${s.format}: ${total.toFixed(1)} s\n`);
-}
-
 // ---- report -----------------------------------------------------------------------------------------------------
 const mc = describeMachine();
 const tbl = (head: string[], rows: string[][]): string => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -194,10 +125,6 @@ const block = [
   `**Quality** (${N.toLocaleString('en')}-row reference and batch each; JSON Lines): macro F1 over the poisoned cases **${macroF1.toFixed(2)}** (goal ≥ 0.8); rows flagged on clean and mildly drifted batches **${((100 * cleanFlagged) / cleanRows).toFixed(2)}%** (goal ≤ 1%); every strongly drifted column and schema change found: **${allColumnsFound ? 'yes' : 'no'}**.`,
   '',
   tbl(['case', 'expected', 'verdict', 'rows flagged', 'poisoned rows', 'precision', 'recall', 'F1', 'columns found', 'triggers'], qualityRows),
-  '',
-  '**Speed and memory** (reference and batch of the same size, both read and checked; `--label label`; the reference is sampled to 200,000 rows for the index). Rows/s = batch rows / (read + check).',
-  '',
-  tbl(['rows × columns', 'format', 'read both', 'check', 'total', 'rows/s', 'CPU', 'peak RSS', 'verdict', 'load before'], speedRows),
   END,
 ].join('\n');
 if (!args.includes('--no-write')) {

@@ -9,5 +9,5 @@ export { leafHash, nodeHash, emptyRoot } from './merkle.js';
 export { verifyInclusion, verifyConsistency } from './proof.js';
 export { canonicalJson, canonicalJsonBytes } from './canonical-json.js';
 export { exportBundle, verifyBundle, MAX_BUNDLE_ENTRIES, type EvidenceBundle, type BundleCheck } from './bundle.js';
-export { searchEntries, type EntryView, type SearchFilter } from './search.js';
+export { latestEntry, searchEntries, type EntryView, type SearchFilter } from './search.js';
 export { keyedDigest, keepRawText, purgeRawText, rawText, recordText } from './privacy.js';

@@ -308,6 +308,7 @@ audit:
 #   gates:                       # per target alias; '*' for the others
 #     production: [scan, signature, attestation, card, metrics, approvals]
 #     '*': [scan]
+#     # also available: data-check (the latest palisade data check of each training dataset was clean)
 #   metrics: {}                  # e.g. { accuracy: 0.9 }: card metrics at or above these
 #   approvals: 1                 # security reviewers other than the registrant
 #   protectedAliases: [production]

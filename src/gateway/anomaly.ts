@@ -10,6 +10,8 @@
  *
  * The detector only observes and reports; the server applies the policy (alert, throttle or suspend).
  */
+import { minhash } from '../core/minhash.js';
+
 export interface AnomalySettings {
   warmupMinutes: number;
   spikeFactor: number;
@@ -48,7 +50,6 @@ interface Shingled {
 }
 
 const MAX_PROMPTS = 256;
-const MAX_SIGNATURE_CHARS = 4096;
 
 export class AnomalyDetector {
   private series = new Map<string, Series>();
@@ -105,7 +106,7 @@ export class AnomalyDetector {
   }
 
   private nearDuplicates(subject: string, at: number, prompt: string): number {
-    const sig = minhash(prompt);
+    const sig = minhash(prompt, SIG);
     const exact = prompt.length > 256 ? `${prompt.length}:${prompt.slice(0, 128)}${prompt.slice(-128)}` : prompt;
     const from = at - this.s.sweepWindowSeconds * 1000;
     let list = this.prompts.get(subject) ?? [];
@@ -130,41 +131,3 @@ export class AnomalyDetector {
 
 /** Signature length: 16 minima estimate a Jaccard similarity to within about ±0.12. */
 const SIG = 16;
-const SEEDS = Uint32Array.from({ length: SIG }, (_, i) => Math.imul(i + 1, 0x9e3779b9) >>> 0);
-
-/** MinHash signature of a text's lowercase word pairs (a one-word text is its word). */
-export function minhash(text: string): Uint32Array {
-  const sig = new Uint32Array(SIG).fill(0xffffffff);
-  const add = (h: number): void => {
-    for (let i = 0; i < SIG; i++) {
-      // A cheap per-seed permutation of the feature hash (xorshift-multiply mix).
-      let x = (h ^ SEEDS[i]!) >>> 0;
-      x = Math.imul(x ^ (x >>> 16), 0x7feb352d) >>> 0;
-      x = Math.imul(x ^ (x >>> 15), 0x846ca68b) >>> 0;
-      x = (x ^ (x >>> 16)) >>> 0;
-      if (x < sig[i]!) sig[i] = x;
-    }
-  };
-  // Words are hashed as they are scanned (FNV-1a over lowercased code units); a pair is the two hashes mixed.
-  const end = Math.min(text.length, MAX_SIGNATURE_CHARS);
-  let prev = -1;
-  let words = 0;
-  let h = 0x811c9dc5;
-  let inWord = false;
-  for (let i = 0; i <= end; i++) {
-    const c = i < end ? text.charCodeAt(i) : 32;
-    const word = (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c > 127 && c !== 0xa0 && !(c >= 0x2000 && c <= 0x206f) && c !== 0x3000);
-    if (word) {
-      h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), 0x01000193) >>> 0;
-      inWord = true;
-    } else if (inWord) {
-      if (prev >= 0) add((Math.imul(prev, 0x9e3779b1) ^ h) >>> 0);
-      prev = h;
-      words++;
-      h = 0x811c9dc5;
-      inWord = false;
-    }
-  }
-  if (words === 1) add(prev);
-  return sig;
-}

@@ -59,22 +59,16 @@ export async function signatureCheck(deps: RegistryDeps, path: string, bundle: s
   return { status: 'failed', reason: `no trusted signer verifies it (${reasons.join('; ')})` };
 }
 
-/**
- * Verifies a training attestation: signed by a trusted key, its subject is this model's root digest, and every
- * dataset it names is registered with a manifest whose files still verify.
- */
-export async function attestationCheck(deps: RegistryDeps, rootDigest: string, bundle: string | null): Promise<AttestationCheck> {
-  if (bundle === null) return { status: 'absent', reason: 'no training attestation was registered (--attestation)' };
+type Provenance = Extract<ReturnType<typeof verifyAttestation>, { ok: true }>['provenance'];
+
+/** The provenance of a training attestation that a trusted key verifies, or why none does. */
+export async function trustedProvenance(deps: RegistryDeps, bundle: string): Promise<{ signer: string; provenance: Provenance } | { reason: string }> {
   const trust = await trustMaterial(deps);
-  let found: { signer: string; provenance: Extract<ReturnType<typeof verifyAttestation>, { ok: true }>['provenance'] } | undefined;
   const reasons: string[] = [];
   for (const k of trust.keys) {
     try {
       const r = verifyAttestation(bundle, k.key);
-      if (r.ok) {
-        found = { signer: k.name, provenance: r.provenance };
-        break;
-      }
+      if (r.ok) return { signer: k.name, provenance: r.provenance };
       reasons.push(`${k.name}: ${r.reason}`);
     } catch (err) {
       if (!(err instanceof SignError)) throw err;
@@ -82,7 +76,17 @@ export async function attestationCheck(deps: RegistryDeps, rootDigest: string, b
       break;
     }
   }
-  if (found === undefined) return { status: 'failed', reason: trust.keys.length === 0 ? 'no trusted keys to check the attestation with' : `no trusted key verifies the attestation (${reasons.join('; ')})` };
+  return { reason: trust.keys.length === 0 ? 'no trusted keys to check the attestation with' : `no trusted key verifies the attestation (${reasons.join('; ')})` };
+}
+
+/**
+ * Verifies a training attestation: signed by a trusted key, its subject is this model's root digest, and every
+ * dataset it names is registered with a manifest whose files still verify.
+ */
+export async function attestationCheck(deps: RegistryDeps, rootDigest: string, bundle: string | null): Promise<AttestationCheck> {
+  if (bundle === null) return { status: 'absent', reason: 'no training attestation was registered (--attestation)' };
+  const found = await trustedProvenance(deps, bundle);
+  if ('reason' in found) return { status: 'failed', reason: found.reason };
   const p = found.provenance;
   if (p.subject.digest.sha256 !== rootDigest) return { status: 'failed', signer: found.signer, reason: `the attestation is for root digest ${p.subject.digest.sha256}, not this model's ${rootDigest}` };
   const datasets: NonNullable<AttestationCheck['datasets']> = [];

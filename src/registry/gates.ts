@@ -1,5 +1,6 @@
 import { missingCardFields, ModelCardSchema } from './card.js';
 import { attestationCheck, scanCheck, signatureCheck } from './checks.js';
+import { dataCheckGate } from './data-check-gate.js';
 import type { RegistryDeps } from './deps.js';
 import { RegistryError } from './errors.js';
 import type { VersionRecord } from './versions.js';
@@ -115,6 +116,6 @@ const approvalsGate: Gate = {
 };
 
 /** The built-in gates. */
-export const BUILTIN_GATES: readonly Gate[] = [scanGate, signatureGate, attestationGate, cardGate, metricsGate, approvalsGate];
+export const BUILTIN_GATES: readonly Gate[] = [scanGate, signatureGate, attestationGate, cardGate, metricsGate, approvalsGate, dataCheckGate];
 
 export const defaultGates = (): GateSet => new GateSet(BUILTIN_GATES);

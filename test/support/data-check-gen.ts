@@ -162,6 +162,36 @@ export function insertTrigger(rows: Row[], phrase: string, label: string, count:
   return [...hit].sort((a, b) => a - b);
 }
 
+/**
+ * Replaces `clusters` × `size` rows with near-copies of one row's text each (every copy has one word swapped for a
+ * filler word, so no two are identical), all labelled `label`.
+ */
+export function textDuplicateClusters(rows: Row[], clusters: number, size: number, label: string, seed: number): number[] {
+  const r = rng(seed);
+  const hit = new Set<number>();
+  for (let c = 0; c < clusters; c++) {
+    const base = String(rows[Math.floor(r() * rows.length)]!.text).split(' ');
+    for (let j = 0; j < size; j++) {
+      let i = Math.floor(r() * rows.length);
+      while (hit.has(i)) i = Math.floor(r() * rows.length);
+      hit.add(i);
+      const words = [...base];
+      words[Math.floor(r() * words.length)] = FILLER[Math.floor(r() * FILLER.length)]!;
+      rows[i] = { text: words.join(' '), label };
+    }
+  }
+  return [...hit].sort((a, b) => a - b);
+}
+
+/** Writes `text` with `label` over `count` random rows: a stock phrase that real data repeats. */
+export function repeatText(rows: Row[], text: string, label: string, count: number, seed: number): number[] {
+  const r = rng(seed);
+  const hit = new Set<number>();
+  while (hit.size < count) hit.add(Math.floor(r() * rows.length));
+  for (const i of hit) rows[i] = { text, label };
+  return [...hit].sort((a, b) => a - b);
+}
+
 /** CSV text of rows (all keys of the first row), quoting strings that need it. */
 export function toCsv(rows: readonly Row[]): string {
   const cols = Object.keys(rows[0] ?? {});

@@ -3,7 +3,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { CoreError } from '../../core/errors.js';
 import { snapshotDataset } from '../../data/index.js';
-import { checkTables, readTable, renderHtml, reportJson, type CheckReport } from '../../data/check/index.js';
+import { checkedEventData, checkTables, DATA_CHECKED, readTable, renderHtml, reportJson, type CheckReport } from '../../data/check/index.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
 import { recordIfHome } from '../record.js';
@@ -88,20 +88,7 @@ export function registerDataCheck(data: Command, io: Io, env: Env, setCode: (c: 
         const digest = async (p: string): Promise<string> => (await snapshotDataset(p, { name: shown(io.cwd, p), rows: false })).manifest.rootDigest;
         const [refDigest, curDigest] = await Promise.all([digest(refPath), digest(curPath)]);
         await recordIfHome(io, env, f, [refPath, curPath], (actor) => [
-          {
-            type: 'data.checked',
-            actor,
-            subject: `path:${names.current}`,
-            data: {
-              verdict: report.verdict,
-              reference: { path: names.reference, rootDigest: refDigest },
-              current: { path: names.current, rootDigest: curDigest },
-              schema: report.schema.length,
-              drifted: report.drift.filter((d) => d.severity === 'medium' || d.severity === 'high').map((d) => d.column),
-              rows: report.rows.length,
-              triggers: report.triggers.map((t) => t.text),
-            },
-          },
+          { type: DATA_CHECKED, actor, subject: `path:${names.current}`, data: { ...checkedEventData(report, { path: names.reference, rootDigest: refDigest }, { path: names.current, rootDigest: curDigest }) } },
         ]);
       }
       setCode(report.verdict === 'clean' ? 0 : 1);

@@ -3,9 +3,10 @@ import { kindOf, type ColumnKind } from './column.js';
 import { driftOf, type ColumnDrift, type Severity } from './drift.js';
 import { Evidence, type FlaggedRow } from './evidence.js';
 import { featureSpace } from './features.js';
-import { checkRows, type PoisonStats } from './poison.js';
+import { checkRows, labelIds, rng, sampleIndices, type PoisonStats } from './poison.js';
 import type { Table } from './read-table.js';
 import { schemaChanges, type SchemaChange } from './schema.js';
+import { textNearDuplicates, type TextDuplicateStats } from './text-duplicates.js';
 import { findTriggers, type Trigger } from './triggers.js';
 
 export type Verdict = 'poisoning' | 'schema' | 'drift' | 'clean';
@@ -28,7 +29,7 @@ export interface CheckReport {
   schema: SchemaChange[];
   rows: FlaggedRow[];
   triggers: Trigger[];
-  summary: { referenceRows: number; currentRows: number; kinds: Record<string, ColumnKind>; features: string[]; poison: PoisonStats };
+  summary: { referenceRows: number; currentRows: number; kinds: Record<string, ColumnKind>; features: string[]; poison: PoisonStats; textDuplicates?: TextDuplicateStats };
 }
 
 const ALARMING: ReadonlySet<Severity> = new Set(['medium', 'high']);
@@ -72,13 +73,20 @@ export function checkTables(ref: Table, cur: Table, options: CheckOptions = {}):
     ...(options.onRows === undefined ? {} : { onRows: options.onRows }),
   });
   let triggers: Trigger[] = [];
+  const col = (t: Table, n: string) => t.columns.find((c) => c.name === n);
+  let textDuplicates: TextDuplicateStats | undefined;
+  if (options.text !== undefined && !changed.has(options.text)) {
+    const labels = new Map<string, number>();
+    const curLabel = labelIds(options.label === undefined ? undefined : col(cur, options.label), cur.rows, labels);
+    const refSample = sampleIndices(ref.rows, Math.min(options.maxReference ?? 200_000, 1 << 18), rng((options.seed ?? 1) + 1));
+    textDuplicates = textNearDuplicates(col(ref, options.text), refSample, col(cur, options.text)!, cur.rows, curLabel, [...labels.keys()], evidence);
+  }
   if (options.text !== undefined && options.label !== undefined && !changed.has(options.text)) {
-    const col = (t: Table, n: string) => t.columns.find((c) => c.name === n);
     triggers = findTriggers(col(ref, options.text), col(ref, options.label), col(cur, options.text)!, col(cur, options.label)!, cur.rows, evidence);
   }
   const rows = evidence.flagged();
   const report = { drift, schema, rows, triggers };
-  return { verdict: verdictOf(report), ...report, summary: { referenceRows: ref.rows, currentRows: cur.rows, kinds: Object.fromEntries(kinds), features: space.names, poison } };
+  return { verdict: verdictOf(report), ...report, summary: { referenceRows: ref.rows, currentRows: cur.rows, kinds: Object.fromEntries(kinds), features: space.names, poison, ...(textDuplicates === undefined ? {} : { textDuplicates }) } };
 }
 
 /** The report in the documented JSON shape: verdict, drift, schema, rows (at or above the alarm), triggers. */

@@ -1,4 +1,5 @@
 import { distinctCount, MISSING, NUMBER, type Column, type ColumnKind } from './column.js';
+import { sortFloat64 } from './sort.js';
 import { benjaminiHochberg, binomialSf, chiSquareHomogeneity, ksTwoSample, psi, wasserstein1 } from './stats.js';
 
 export type Severity = 'none' | 'low' | 'medium' | 'high';
@@ -36,7 +37,7 @@ const numbersOf = (c: Column): Float64Array => {
   const out = new Float64Array(c.numbers);
   let k = 0;
   for (let i = 0; i < c.length; i++) if (c.code[i] === NUMBER) out[k++] = c.num[i]!;
-  return out.subarray(0, k).sort();
+  return sortFloat64(out.subarray(0, k));
 };
 
 /** Category keys of a column's present cells (numbers by value). */

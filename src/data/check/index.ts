@@ -6,3 +6,4 @@ export { ALARM, type FlaggedRow } from './evidence.js';
 export type { ColumnDrift, Severity } from './drift.js';
 export type { SchemaChange, SchemaChangeKind } from './schema.js';
 export type { Trigger } from './triggers.js';
+export { checkedEventData, DATA_CHECKED, readCheckedEvent, type CheckedDataset, type CheckedEventData } from './event.js';

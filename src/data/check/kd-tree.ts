@@ -16,6 +16,8 @@ export interface Neighbours {
 
 export class KdTree {
   readonly perm: Int32Array;
+  /** The rows in tree order (leaf rows side by side in memory, so a leaf scan reads one contiguous block). */
+  private readonly packed: Float64Array;
   private readonly dim: Int32Array;
   private readonly split: Float64Array;
   private readonly lo: Int32Array;
@@ -26,8 +28,12 @@ export class KdTree {
   private readonly heap = new MinHeap(4096);
   readonly size: number;
 
+  /** Where each original row sits in tree order. */
+  private readonly pos: Int32Array;
+
+  /** Indexes the rows of `data`, which it takes over and reorders in place into tree order (no second copy). */
   constructor(
-    readonly data: Float64Array,
+    private readonly data: Float64Array,
     readonly dims: number,
   ) {
     this.size = dims === 0 ? 0 : data.length / dims;
@@ -40,6 +46,34 @@ export class KdTree {
     this.left = new Int32Array(cap);
     this.right = new Int32Array(cap);
     this.build(0, this.size, 0);
+    this.pos = new Int32Array(this.size);
+    for (let i = 0; i < this.size; i++) this.pos[this.perm[i]!] = i;
+    // Row perm[i] moves to slot i, one permutation cycle at a time with one row of scratch.
+    const done = new Uint8Array(this.size);
+    const tmp = new Float64Array(dims);
+    for (let start = 0; start < this.size; start++) {
+      if (done[start] === 1) continue;
+      tmp.set(data.subarray(start * dims, (start + 1) * dims));
+      let j = start;
+      for (;;) {
+        done[j] = 1;
+        const from = this.perm[j]!;
+        if (from === start) {
+          data.set(tmp, j * dims);
+          break;
+        }
+        data.copyWithin(j * dims, from * dims, (from + 1) * dims);
+        j = from;
+      }
+    }
+    this.packed = data;
+  }
+
+  /** Copies original row `row`'s vector into `out`. */
+  point(row: number, out: Float64Array): Float64Array {
+    const at = this.pos[row]!;
+    out.set(this.packed.subarray(at * this.dims, (at + 1) * this.dims));
+    return out;
   }
 
   private build(lo: number, hi: number, depth: number): number {
@@ -105,7 +139,7 @@ export class KdTree {
   query(q: Float64Array, k: number, out: Neighbours, exclude = -1, maxLeaves = 3): Neighbours {
     out.count = 0;
     if (this.size === 0) return out;
-    const { data, dims, perm, dim, split, left, right, lo, hi, heap } = this;
+    const { packed, dims, perm, dim, split, left, right, lo, hi, heap } = this;
     // Best bin first (Beis & Lowe 1997): cells wait in a min-heap keyed by a lower bound on their distance (the
     // largest split distance on the way to them); the nearest cell is scanned next. When the heap's best bound is
     // already past the k-th distance, the answer is exact; otherwise the leaf budget stops the search.
@@ -127,10 +161,10 @@ export class KdTree {
         const row = perm[i]!;
         if (row === exclude) continue;
         let s = 0;
-        const base = row * dims;
+        const base = i * dims;
         // Partial distances: stop summing once this row cannot be among the k nearest.
         for (let j = 0; j < dims && s < worst; j++) {
-          const t = data[base + j]! - q[j]!;
+          const t = packed[base + j]! - q[j]!;
           s += t * t;
         }
         if (s < worst) {

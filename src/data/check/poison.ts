@@ -3,6 +3,8 @@ import type { Evidence} from './evidence.js';
 import { scoreAt } from './evidence.js';
 import { encodeRows, type FeatureSpace } from './features.js';
 import { KdTree, neighbours } from './kd-tree.js';
+import { KeyChains } from './key-chains.js';
+import { flagOneLabelCluster, MIN_CLUSTER } from './near-duplicates.js';
 import { binomialSf } from './stats.js';
 
 export interface PoisonOptions {
@@ -30,7 +32,6 @@ export interface PoisonStats {
 const CHUNK = 16_384;
 const CONFLICT_SHARE = 0.7;
 const OOD_FACTOR = 2.5;
-const MIN_CLUSTER = 5;
 const DUP_RADIUS = 0.13;
 const ALPHA = 1e-4;
 
@@ -64,7 +65,7 @@ const quantile = (xs: Float64Array, q: number): number => {
 };
 
 /** Label ids for a column's cells (undefined label column: all -1). */
-function labelIds(c: Column | undefined, n: number, ids: Map<string, number>): Int32Array {
+export function labelIds(c: Column | undefined, n: number, ids: Map<string, number>): Int32Array {
   const out = new Int32Array(n).fill(-1);
   if (c === undefined) return out;
   for (let i = 0; i < n; i++) {
@@ -89,7 +90,8 @@ function labelIds(c: Column | undefined, n: number, ids: Map<string, number>): I
  * - out-of-distribution rows: mean distance to the k nearest reference rows beyond 2.5 times the reference's own
  *   99.9th percentile (and 1.5 times its largest);
  * - near-duplicate clusters: five or more rows within 0.13 × the median nearest-neighbour distance of each other
- *   (cleanlab's radius rule), sharing their two nearest reference rows, at least 90% of them with one label.
+ *   (cleanlab's radius rule), sharing their two nearest reference rows, at least 90% of them with one label; not
+ *   when that radius is 0 (exact copies are common in the reference itself).
  */
 export function checkRows(ref: readonly Column[], cur: readonly Column[], curRows: number, space: FeatureSpace, label: string | undefined, evidence: Evidence, options: PoisonOptions = {}): PoisonStats {
   const k = options.k ?? 10;
@@ -97,8 +99,7 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
   const refRows = ref[0]?.length ?? 0;
   // At most 2^18 indexed rows keeps the near-duplicate key below 2^53.
   const sample = sampleIndices(refRows, Math.min(options.maxReference ?? 200_000, 1 << 18), random);
-  const data = encodeRows(space, ref, sample, sample.length);
-  const tree = new KdTree(data, space.dims);
+  const tree = new KdTree(encodeRows(space, ref, sample, sample.length), space.dims);
   const stats: PoisonStats = { referenceIndexed: sample.length, dims: space.dims };
   if (space.dims === 0 || sample.length <= k + 1) return stats;
 
@@ -142,7 +143,7 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
   };
   for (let c = 0; c < calib.length; c++) {
     const row = calib[c]!;
-    q.set(data.subarray(row * space.dims, (row + 1) * space.dims));
+    tree.point(row, q);
     tree.query(q, k, nb, row);
     let s = 0;
     for (let j = 0; j < nb.count; j++) s += Math.sqrt(nb.dist2[j]!);
@@ -178,9 +179,8 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
   const regionCur = new Map<number, [conflicts: number, n: number]>();
   let curLabelled = 0;
   // Near-duplicate candidates share their two nearest reference rows and their distance to them (in steps of the
-  // radius): rows chained per key through `next`, so a million rows cost two typed arrays and one map of numbers.
-  const last = new Map<number, number>();
-  const next = new Int32Array(curRows).fill(-1);
+  // radius), grouped in typed arrays (KeyChains).
+  const groups = new KeyChains(curRows);
   const chunkRows = new Int32Array(CHUNK);
   for (let start = 0; start < curRows; start += CHUNK) {
     const n = Math.min(CHUNK, curRows - start);
@@ -198,9 +198,7 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
       const lo = Math.min(nb.index[0]!, nb.index[1]!);
       const hi = Math.max(nb.index[0]!, nb.index[1]!);
       const key = (lo * sample.length + hi) * 65_536 + Math.min(65_535, radius > 0 ? Math.floor(d1 / radius) : 0);
-      const prev = last.get(key);
-      if (prev !== undefined) next[row] = prev;
-      last.set(key, row);
+      groups.add(key, row);
       if (curLabel[row]! >= 0) {
         curLabelled++;
         const hit = conflictOf(curLabel[row]!);
@@ -259,12 +257,10 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
   const curCols = space.columnsOf(cur);
   const a = new Float64Array(space.dims);
   const b = new Float64Array(space.dims);
-  for (const tail of last.values()) {
-    if (next[tail] === -1) continue;
-    const rows: number[] = [];
-    for (let r = tail; r !== -1; r = next[r]!) rows.push(r);
-    if (rows.length < MIN_CLUSTER) continue;
-    rows.reverse();
+  groups.forEachGroup(MIN_CLUSTER, (rows) => {
+    // A radius of 0: the median reference row has an exact twin in the reference (few discrete features), so exact
+    // copies are what this data looks like and say nothing about poisoning.
+    if (radius === 0) return;
     space.encode(curCols, rows[0]!, a, 0);
     const members = rows.filter((r) => {
       space.encode(curCols, r, b, 0);
@@ -272,13 +268,7 @@ export function checkRows(ref: readonly Column[], cur: readonly Column[], curRow
       for (let j = 0; j < space.dims; j++) s += (a[j]! - b[j]!) ** 2;
       return Math.sqrt(s) <= radius;
     });
-    if (members.length < MIN_CLUSTER) continue;
-    // One label: all of them, or all but a tenth (the row the copies were made from may keep its own).
-    const byLabel = new Map<number, number[]>();
-    for (const r of members) byLabel.set(curLabel[r]!, [...(byLabel.get(curLabel[r]!) ?? []), r]);
-    const [l, same] = [...byLabel.entries()].sort((x, y) => y[1].length - x[1].length)[0]!;
-    if (same.length < MIN_CLUSTER || same.length < 0.9 * members.length) continue;
-    for (const r of same) evidence.add(r, scoreAt(members.length, MIN_CLUSTER), `near_duplicate_cluster: one of ${same.length} near-identical rows${l >= 0 ? `, all labelled '${labelName[l]}'` : ''} (rows ${same.slice(0, 5).join(', ')}${same.length > 5 ? ', …' : ''})`);
-  }
+    flagOneLabelCluster(members, curLabel, labelName, evidence, 'near-identical rows');
+  });
   return stats;
 }

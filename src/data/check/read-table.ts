@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { parse as parseCsv } from 'csv-parse';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { DataError } from '../errors.js';
 import { rowFormatOf, type RowFormat } from '../rows.js';
 import { ColumnBuilder, type Column } from './column.js';
+import { CsvTokenizer, decimalAt, fieldText } from './csv-tokenizer.js';
 
 /** A whole file as typed columns, each `rows` long. */
 export interface Table {
@@ -80,30 +80,49 @@ export async function readTable(path: string, options: ReadOptions = {}): Promis
 }
 
 async function readDelimited(path: string, delimiter: string, cols: Columns, o: Required<ReadOptions>, tooMany: () => DataError): Promise<number> {
-  const parser = createReadStream(path).pipe(parseCsv({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: o.maxRecordBytes }));
   let header: ColumnBuilder[] | undefined;
   let rows = 0;
-  for await (const rec of parser as AsyncIterable<string[]>) {
+  const tokenizer = new CsvTokenizer({ delimiter, maxRecordBytes: o.maxRecordBytes, maxFields: o.maxColumns + 1 }, (rec) => {
     if (header === undefined) {
       const seen = new Map<string, number>();
-      header = rec.map((raw, i) => {
-        const base = raw.trim() === '' ? `column_${i + 1}` : raw.trim();
+      header = Array.from({ length: rec.count }, (_, i) => {
+        const raw = fieldText(rec, i).trim();
+        const base = raw === '' ? `column_${i + 1}` : raw;
         const n = (seen.get(base) ?? 0) + 1;
         seen.set(base, n);
         return cols.get(n === 1 ? base : `${base}_${n}`, 0);
       });
-      continue;
+      return;
     }
-    if (rec.length > header.length) throw new Error(`row ${rows} has ${rec.length} fields but the header names ${header.length}`);
+    if (rec.count > header.length) throw new Error(`row ${rows} has ${rec.count} fields but the header names ${header.length}`);
     if (rows >= o.maxRows) throw tooMany();
+    const { buf, start, end, quoted } = rec;
     for (let i = 0; i < header.length; i++) {
-      const v = rec[i];
-      if (v === undefined) header[i]!.pushMissing();
-      else header[i]!.pushText(v);
+      const b = header[i]!;
+      if (i >= rec.count || (start[i] === end[i] && quoted[i] === 0)) {
+        b.pushMissing();
+        continue;
+      }
+      // Plain decimals straight from the bytes; anything else goes through the text rules (missing words, 1e5, …).
+      const x = quoted[i] === 0 ? decimalAt(buf, start[i]!, end[i]!) : NaN;
+      if (x === x) b.pushNumber(x);
+      else b.pushText(fieldText(rec, i));
     }
     rows++;
     if ((rows & 0x3fff) === 0) o.onRows(rows);
+  });
+  // After the first chunk, each column reserves the rows the file's size suggests (+5%), so a column is one buffer.
+  const size = (await stat(path)).size;
+  let read = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    tokenizer.push(chunk as Buffer);
+    if (read === 0 && rows > 0 && header !== undefined && size > chunk.length) {
+      const estimate = Math.min(o.maxRows, Math.ceil((1.05 * size * rows) / (chunk as Buffer).length) + 1024);
+      for (const b of header) b.reserve(estimate);
+    }
+    read += (chunk as Buffer).length;
   }
+  tokenizer.end();
   if (header === undefined) throw new Error('the file is empty (no header line)');
   o.onRows(rows);
   return rows;

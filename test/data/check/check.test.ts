@@ -132,6 +132,33 @@ describe('data check on batches where the truth is known', () => {
     expect(r2.triggers[0]!.rows).toEqual(phrase);
   });
 
+  it('text only: clusters of near-identical texts with one label are found; stock phrases the reference repeats too stay quiet', async () => {
+    const cur = gen.textRows({ rows: N, seed: 7 });
+    const truth = gen.textDuplicateClusters(cur, 3, 15, 'positive', 8);
+    const r = await check(textRef, cur, T);
+    expect(r.verdict).toBe('poisoning');
+    expect(precisionRecall(r, truth)).toEqual({ precision: 1, recall: 1 });
+    expect(r.rows.find((x) => x.row === truth[0])!.reasons.join()).toMatch(/near_duplicate_cluster: one of 15 near-identical texts, all labelled 'positive'/);
+    expect(r.summary.textDuplicates).toEqual({ clusters: 3, explainedByReference: 0 });
+    // A text column alone, without a label: the same clusters are still near-duplicates.
+    const textOnly = (rows: gen.Row[]): gen.Row[] => rows.map((x) => ({ text: x.text! }));
+    const unlabelled = flaggedRows(await check(textOnly(textRef), textOnly(cur), { text: 'text' }));
+    // All the copies, and at most the three rows they were copied from (near-identical too, now with no label to differ).
+    expect(unlabelled).toEqual(expect.arrayContaining(truth));
+    expect(unlabelled.length - truth.length).toBeLessThanOrEqual(3);
+    // A label left as an ordinary column of two values: every row has exact twins in the reference, which is no alarm.
+    expect((await check(textRef, gen.textRows({ rows: N, seed: 2 }), { text: 'text' })).verdict).toBe('clean');
+
+    const stock = 'thank you so much for the quick delivery';
+    const ref2 = gen.textRows({ rows: N, seed: 1 });
+    gen.repeatText(ref2, stock, 'positive', 30, 9);
+    const cur2 = gen.textRows({ rows: N, seed: 10 });
+    gen.repeatText(cur2, stock, 'positive', 40, 11);
+    const r2 = await check(ref2, cur2, T);
+    expect(r2.verdict).toBe('clean');
+    expect(r2.summary.textDuplicates).toEqual({ clusters: 1, explainedByReference: 1 });
+  });
+
   it('the verdict follows precedence', () => {
     const drift = [{ severity: 'medium' }] as CheckReport['drift'];
     const schema = [{ column: 'x', change: 'column_added', detail: '' }] as CheckReport['schema'];
