@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addTrust, listTrust, removeTrust } from '../../registry/index.js';
+import { addTrust, listTrust, RegistryError, removeTrust } from '../../registry/index.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
 import { out, registryAction, storeOptions } from '../registry-deps.js';
@@ -8,16 +8,23 @@ import { readInput } from './sign.js';
 
 /** `palisade trust add | list | remove`: the keys and certificate roots whose signatures the registry accepts. */
 export function registerTrust(program: Command, io: Io, env: Env, setCode: (c: number) => void): void {
-  const trust = program.command('trust').description('signers the registry trusts: public keys and CA certificates (admin)');
+  const trust = program.command('trust').description('signers the registry trusts: public keys, CA certificates and keyless identities (admin)');
   const act = registryAction(io, env, setCode);
 
-  storeOptions(trust.command('add').description('trust a PEM public key or CA certificate'))
-    .argument('<pem>', 'PEM file')
+  storeOptions(trust.command('add').description('trust a PEM public key or CA certificate, or a keyless (Sigstore) signer by --identity and --issuer'))
+    .argument('[pem]', 'PEM file (a public key or CA certificate)')
     .requiredOption('--name <name>', 'a name for it')
-    .action((pem: string, f: StoreFlags & { name: string }) =>
+    .option('--identity <email-or-uri>', "keyless: the signer's identity in its Fulcio certificate (matched exactly)")
+    .option('--issuer <url>', 'keyless: the OIDC issuer in the certificate (matched exactly)')
+    .option('--trust-root <file>', 'keyless: the Sigstore trusted_root.json to chain to (default: the public-good root shipped with Palisade)')
+    .action((pem: string | undefined, f: StoreFlags & { name: string; identity?: string; issuer?: string; trustRoot?: string }) =>
       act(f, async (deps, rt) => {
-        const s = await addTrust(deps, rt.principal, f.name, readInput(io, pem, 'PEM file').toString('utf8'));
-        out(io, f.json, s, `trusted ${s.kind} ${s.name} (${s.fingerprint})`);
+        const keyless = f.identity !== undefined || f.issuer !== undefined || f.trustRoot !== undefined;
+        if (keyless === (pem !== undefined)) throw new RegistryError('REGISTRY_TRUST_INVALID', 'give either a PEM file, or --identity and --issuer (keyless), not both');
+        if (keyless && (f.identity === undefined || f.issuer === undefined)) throw new RegistryError('REGISTRY_TRUST_INVALID', '--identity and --issuer go together: a keyless signer is trusted by both');
+        const what = pem !== undefined ? readInput(io, pem, 'PEM file').toString('utf8') : { identity: f.identity!, issuer: f.issuer!, ...(f.trustRoot === undefined ? {} : { trustedRoot: readInput(io, f.trustRoot, 'trust root').toString('utf8') }) };
+        const s = await addTrust(deps, rt.principal, f.name, what);
+        out(io, f.json, s, s.kind === 'identity' ? `trusted keyless signer ${s.name}: ${s.identity} (issuer ${s.issuer}), trust root ${s.fingerprint}` : `trusted ${s.kind} ${s.name} (${s.fingerprint})`);
         return 0;
       }),
     );
@@ -25,7 +32,7 @@ export function registerTrust(program: Command, io: Io, env: Env, setCode: (c: n
   storeOptions(trust.command('list').description('trusted signers')).action((f: StoreFlags) =>
     act(f, async (deps, rt) => {
       const l = await listTrust(deps, rt.principal);
-      out(io, f.json, l, l.map((s) => `${s.name}  ${s.kind}  ${s.fingerprint}  added by ${s.addedBy} ${s.addedAt}`).join('\n'));
+      out(io, f.json, l, l.map((s) => `${s.name}  ${s.kind}  ${s.identity === undefined ? '' : `${s.identity} (issuer ${s.issuer})  `}${s.fingerprint}  added by ${s.addedBy} ${s.addedAt}`).join('\n'));
       return 0;
     }),
   );
