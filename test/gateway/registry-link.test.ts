@@ -11,20 +11,10 @@ import type { Store } from '../../src/store/index.js';
 import { describeWithService } from '../support/services.js';
 import { openTestPostgres, openTestSqlite, type TestStore } from '../support/stores.js';
 import { tempDir } from '../support/tmp.js';
-import { startGateway, type Harness } from './support.js';
+import { startGateway, within, type Harness } from './support.js';
 
 const eng: Principal = { id: 'user:eve', role: 'ml-engineer' };
 const reviewer: Principal = { id: 'user:rita', role: 'security-reviewer' };
-
-/** Until `probe` returns `want` (checked every 25 ms), or `ms` have passed: then the last value, for the assertion. */
-async function within<T>(ms: number, want: T, probe: () => Promise<T>): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const got = await probe();
-    if (got === want || Date.now() >= until) return got;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Which demo upstream answered (each is named after the version it serves), or the error code. */
 async function servedBy(g: Harness, key: string, extra: Record<string, unknown> = {}): Promise<string> {
