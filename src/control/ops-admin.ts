@@ -87,9 +87,24 @@ export const trustOps = {
   add: defineOperation({
     method: 'POST',
     path: '/trust',
-    // A PEM key or certificate is a few KiB; 64 KiB leaves room for a chain without letting a body grow unbounded.
-    input: z.strictObject({ name, pem: z.string().min(1).max(65_536) }),
-    run: ({ deps, principal }, i) => addTrust(deps, principal, i.name, i.pem),
+    // A PEM key or certificate is a few KiB, a Sigstore trusted_root.json under 10 KiB; 64 KiB leaves room for a
+    // chain or a larger root without letting a body grow unbounded. Either a PEM, or a keyless identity and issuer.
+    input: z
+      .strictObject({
+        name,
+        pem: z.string().min(1).max(65_536).optional(),
+        identity: z.string().min(1).max(1024).optional(),
+        issuer: z.string().min(1).max(1024).optional(),
+        trustedRoot: z.string().min(1).max(65_536).optional(),
+      })
+      .refine((i) => (i.pem !== undefined) !== (i.identity !== undefined || i.issuer !== undefined || i.trustedRoot !== undefined), {
+        message: 'give either a PEM file, or --identity and --issuer (keyless), not both',
+      })
+      .refine((i) => i.pem !== undefined || (i.identity !== undefined && i.issuer !== undefined), {
+        message: '--identity and --issuer go together: a keyless signer is trusted by both',
+      }),
+    run: ({ deps, principal }, i) =>
+      addTrust(deps, principal, i.name, i.pem ?? { identity: i.identity!, issuer: i.issuer!, ...(i.trustedRoot === undefined ? {} : { trustedRoot: i.trustedRoot }) }),
   }),
   list: defineOperation({
     method: 'GET',

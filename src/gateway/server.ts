@@ -207,6 +207,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     route = target.canary !== undefined && target.canary.weight > 0 && canaryBucket(key.id, model) < target.canary.weight ? 'canary' : 'primary';
     // The route's current side: an alias may have moved while the request waited on limits and guards.
     const side = route === 'canary' ? target.canary! : (target.primary ?? primary);
+    // The canary this request went to is the one judged, even if its alias moved meanwhile.
+    const judged = route === 'canary' ? target.canary! : undefined;
     if (side.version !== undefined) entry.version = side.version;
     const forwarded = JSON.stringify(side.model === undefined ? body : { ...body, model: side.model });
     const path = endpoint === 'chat' ? '/chat/completions' : endpoint === 'completions' ? '/completions' : '/embeddings';
@@ -265,7 +267,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       }
       await refuse(f.status, 'upstream_error', f.code, f.message);
     } finally {
-      if (route === 'canary') await judgeCanary(target, outcome.failed, performance.now() - started, outcome.blocked);
+      if (judged !== undefined) await judgeCanary(target.name, judged, outcome.failed, performance.now() - started, outcome.blocked);
     }
   };
 
@@ -430,16 +432,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     await settle(u.prompt + u.completion).catch(() => undefined);
   }
 
-  async function judgeCanary(target: ModelRoute, failed: boolean, latencyMs: number, blocked: boolean): Promise<void> {
-    const c = target.canary;
-    if (c === undefined || c.weight === 0) return;
+  async function judgeCanary(model: string, c: NonNullable<ModelRoute['canary']>, failed: boolean, latencyMs: number, blocked: boolean): Promise<void> {
+    if (c.weight === 0) return;
     c.window.add({ at: Date.now(), failed, latencyMs, blocked });
     const why = c.window.breach();
     if (why === undefined) return;
     c.weight = 0;
-    if (await recordRollback(store, target.name, why, new Date(), c.version)) {
-      metrics.rollbacks.inc({ model: target.name });
-      await log.record({ type: 'gateway.canary_rolled_back', actor: 'system:gateway', subject: `model:${target.name}`, data: { reason: why } }).catch(() => metrics.auditErrors.inc());
+    if (await recordRollback(store, model, why, new Date(), c.version)) {
+      metrics.rollbacks.inc({ model });
+      await log.record({ type: 'gateway.canary_rolled_back', actor: 'system:gateway', subject: `model:${model}`, data: { reason: why, ...(c.version === undefined ? {} : { version: c.version }) } }).catch(() => metrics.auditErrors.inc());
     }
   }
 

@@ -1,6 +1,6 @@
 import { parseManifest, verifyDataset } from '../data/index.js';
 import { scanPaths } from '../model/index.js';
-import { SignError, verifyAttestation, verifyModel } from '../sign/index.js';
+import { SignError, verifyAttestation, verifyModel, type VerifyOptions } from '../sign/index.js';
 import type { RegistryDeps } from './deps.js';
 import { trustMaterial } from './trust.js';
 
@@ -34,29 +34,32 @@ export async function scanCheck(path: string, allow: readonly string[]): Promise
   return { verdict, files: s.files, findings: r.files.flatMap((f) => f.findings.map((x) => ({ path: f.path, rule: x.rule }))).slice(0, 50) };
 }
 
-/** Verifies an OMS signature with every trusted key (by hint) or against the trusted certificate roots. */
+/**
+ * Verifies an OMS signature with every trusted key (by hint), against the trusted certificate roots, and as each
+ * trusted keyless identity (its Fulcio certificate chained to that identity's Sigstore trust root).
+ */
 export async function signatureCheck(deps: RegistryDeps, path: string, bundle: string | null, ignorePaths: readonly string[]): Promise<SignatureCheck> {
   if (bundle === null) return { status: 'absent', reason: 'no signature was registered (--signature)' };
   const trust = await trustMaterial(deps);
+  if (trust.keys.length + trust.roots.length + trust.identities.length === 0) return { status: 'failed', reason: 'no trusted signers: an admin adds them with palisade trust add' };
+  const attempts: { signer: string; options: VerifyOptions }[] = [
+    ...trust.keys.map((k) => ({ signer: k.name, options: { publicKey: k.key } })),
+    ...(trust.roots.length === 0 ? [] : [{ signer: `chain to ${trust.roots.map((x) => x.name).join(' or ')}`, options: { trustAnchors: trust.roots.map((x) => x.cert) } }]),
+    ...trust.identities.map((i) => ({ signer: i.name, options: { keyless: i.policy } })),
+  ];
   const reasons: string[] = [];
-  try {
-    for (const k of trust.keys) {
-      const r = await verifyModel(path, bundle, { publicKey: k.key, ignorePaths });
-      if (r.status === 'verified') return { status: 'verified', signer: k.name };
-      reasons.push(`${k.name}: ${r.reason ?? r.status}`);
+  for (const a of attempts) {
+    try {
+      const r = await verifyModel(path, bundle, { ...a.options, ignorePaths });
+      if (r.status === 'verified') return { status: 'verified', signer: a.signer };
+      reasons.push(`${a.signer}: ${r.reason ?? r.status}`);
+    } catch (err) {
+      // A bundle of another method than this trusted material, or a malformed one: a failed attempt, not a crash.
+      if (!(err instanceof SignError)) throw err;
+      reasons.push(`${a.signer}: ${err.message}`);
     }
-    if (trust.roots.length > 0) {
-      const r = await verifyModel(path, bundle, { trustAnchors: trust.roots.map((x) => x.cert), ignorePaths });
-      if (r.status === 'verified') return { status: 'verified', signer: `chain to ${trust.roots.map((x) => x.name).join(' or ')}` };
-      reasons.push(`certificate roots: ${r.reason ?? r.status}`);
-    }
-  } catch (err) {
-    // A bundle of another method than the trusted material, or a malformed one: a failed check, not a crash.
-    if (!(err instanceof SignError)) throw err;
-    reasons.push(err.message);
   }
-  if (trust.keys.length + trust.roots.length === 0) return { status: 'failed', reason: 'no trusted signers: an admin adds them with palisade trust add' };
-  return { status: 'failed', reason: `no trusted signer verifies it (${reasons.join('; ')})` };
+  return { status: 'failed', reason: `no trusted signer verifies it (${[...new Set(reasons)].join('; ')})` };
 }
 
 type Provenance = Extract<ReturnType<typeof verifyAttestation>, { ok: true }>['provenance'];

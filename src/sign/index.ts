@@ -9,4 +9,4 @@ export { signModel, type Signed, type SignOptions } from './sign-model.js';
 export { verifyModel, type VerifyOptions, type VerifyReport, type VerifyStatus } from './verify-model.js';
 export { DEFAULT_BUILDER_ID, provenanceStatement, SLSA_PROVENANCE_V1, TRAINING_BUILD_TYPE, verifyAttestation, type AttestationResult, type Provenance, type ResourceDescriptor, type TrainingRun } from './attest.js';
 export { gitHead } from './git-head.js';
-export { verifyKeyless, type KeylessPolicy } from './keyless.js';
+export { checkTrustedRoot, publicGoodTrustedRoot, verifyKeyless, type KeylessPolicy } from './keyless.js';

@@ -188,6 +188,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('gateway_routes').addColumn('canary_version', 'text').execute();
       },
     },
+    // Keyless (Sigstore) trusted signers: an identity and issuer, with the trust root in `pem`.
+    '0006_trust_identity': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('registry_trust').addColumn('identity', 'text').execute();
+        await db.schema.alterTable('registry_trust').addColumn('issuer', 'text').execute();
+      },
+    },
   };
 }
 

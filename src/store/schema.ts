@@ -153,9 +153,14 @@ export interface RegistryReviewTable {
 /** Public keys and certificate roots whose signatures the registry accepts. */
 export interface RegistryTrustTable {
   name: string;
-  kind: 'key' | 'root';
+  /** key: a public key; root: a CA certificate; identity: a keyless (Sigstore) signer. */
+  kind: 'key' | 'root' | 'identity';
+  /** The PEM (keys, roots), or the Sigstore trusted_root.json text the identity's certificates must chain to. */
   pem: string;
   fingerprint: string;
+  /** Keyless signers: the certificate's subject alternative name (e-mail or URI) and OIDC issuer, matched exactly. */
+  identity: string | null;
+  issuer: string | null;
   added_by: string;
   added_at: string;
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { RedisLimiter, startDemoUpstream } from '../../src/gateway/index.js';
@@ -8,7 +8,7 @@ import { DEMO } from '../../src/cli/commands/serve.js';
 import { run } from '../support/cli.js';
 import { describeWithService, SERVICE_URLS } from '../support/services.js';
 import { tempDir } from '../support/tmp.js';
-import { chat, startGateway, type Harness } from './support.js';
+import { chat, startGateway, within, type Harness } from './support.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'palisade.js');
 const children: ChildProcess[] = [];
@@ -168,3 +168,36 @@ await describeWithService('redis', 'gateway limits across instances (Redis)', ()
     await b.close();
   });
 });
+
+it('palisade serve follows a registry alias: promote and palisade model rollback reach the running process', async () => {
+  const d = tempDir();
+  await run(['init'], { cwd: d });
+  const servers = [await startDemoUpstream({ name: 'v1' }), await startDemoUpstream({ name: 'v2' })];
+  try {
+    writeFileSync(join(d, '.palisade', 'config.yaml'), 'version: 1\nmodels:\n  fraud: { registry: fraud, alias: production }\nregistry: { gates: { "*": [scan] }, approvals: 0 }\n');
+    for (const [i, s] of servers.entries()) {
+      const dir = join(d, `model-${i + 1}`);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'config.json'), '{}');
+      const reg = await run(['model', 'register', dir, '--name', 'fraud', '--version', `${i + 1}.0.0`, '--endpoint', s.url], { cwd: d });
+      expect(reg.code, reg.stderr).toBe(0);
+    }
+    expect((await run(['model', 'promote', 'fraud@1.0.0', '--to', 'production'], { cwd: d })).code).toBe(0);
+    const key = JSON.parse((await run(['apikeys', 'create', '--name', 'app', '--models', 'fraud', '--json'], { cwd: d })).stdout).key as string;
+    const { base } = await serve(d);
+    const served = async (): Promise<string> => {
+      const r = await post(base, key, { model: 'fraud', messages: [{ role: 'user', content: 'hi' }] });
+      return /\((v\d)\)/.exec(((await r.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content)?.[1] ?? `status ${r.status}`;
+    };
+    // The design promises every instance follows within 2 s: poll for at most that long.
+    const within2s = (want: string): Promise<string> => within(2000, want, served);
+    expect(await served()).toBe('v1');
+    expect((await run(['model', 'promote', 'fraud@2.0.0', '--to', 'production'], { cwd: d })).code).toBe(0);
+    expect(await within2s('v2')).toBe('v2');
+    const back = await run(['model', 'rollback', 'fraud', '--reason', 'errors in 2.0.0'], { cwd: d });
+    expect(back.code, back.stderr).toBe(0);
+    expect(await within2s('v1')).toBe('v1');
+  } finally {
+    for (const s of servers) await s.close();
+  }
+}, 60_000);

@@ -11,20 +11,10 @@ import type { Store } from '../../src/store/index.js';
 import { describeWithService } from '../support/services.js';
 import { openTestPostgres, openTestSqlite, type TestStore } from '../support/stores.js';
 import { tempDir } from '../support/tmp.js';
-import { startGateway, type Harness } from './support.js';
+import { startGateway, within, type Harness } from './support.js';
 
 const eng: Principal = { id: 'user:eve', role: 'ml-engineer' };
 const reviewer: Principal = { id: 'user:rita', role: 'security-reviewer' };
-
-/** Until `probe` returns `want` (checked every 25 ms), or `ms` have passed: then the last value, for the assertion. */
-async function within<T>(ms: number, want: T, probe: () => Promise<T>): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const got = await probe();
-    if (got === want || Date.now() >= until) return got;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Which demo upstream answered (each is named after the version it serves), or the error code. */
 async function servedBy(g: Harness, key: string, extra: Record<string, unknown> = {}): Promise<string> {
@@ -139,7 +129,7 @@ async function run(store: Store, upstreams: DemoUpstream[], gateways: Harness[])
   for (const d of failed) expect(d.version).toBe(d.route === 'canary' ? 'fraud@3.0.0' : 'fraud@2.0.0');
   expect(served.filter((d) => d.status === 503).every((d) => d.version === undefined)).toBe(true);
   const rolled = await searchEntries(store, { type: 'gateway.canary_rolled_back', limit: 10 });
-  expect(rolled).toHaveLength(1);
+  expect(rolled.map((e) => e.data)).toEqual([{ reason: expect.stringMatching(/^error rate/), version: 'fraud@3.0.0' }]);
 }
 
 describe('gateway models linked to the registry, on SQLite', () => {

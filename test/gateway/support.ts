@@ -73,4 +73,14 @@ export function sseData(text: string): string[] {
     .map((e) => e.slice(6));
 }
 
+/** Until `probe` returns `want` (checked every 25 ms), or `ms` have passed: then the last value, for the assertion. */
+export async function within<T>(ms: number, want: T, probe: () => Promise<T>): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const got = await probe();
+    if (got === want || Date.now() >= until) return got;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -3,8 +3,24 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatManifest, snapshotDataset } from '../../src/data/index.js';
 import { serializeModel } from '../../src/hashing/index.js';
+import { AuditLog, logKey } from '../../src/audit/index.js';
+import { RegistryConfigSchema } from '../../src/core/config-schema.js';
+import type { RegistryDeps } from '../../src/registry/index.js';
 import { keyHint, provenanceStatement, signModel, signStatement, spkiPem } from '../../src/sign/index.js';
+import { openTestSqlite, type TestStore } from '../support/stores.js';
+import { tempDir } from '../support/tmp.js';
 import { benignPickle, osSystemPickle } from '../support/pickle-asm.js';
+
+/** Runs `fn` with registry deps (default policy) over a fresh store, then drops the store. */
+export async function withDeps(fn: (deps: RegistryDeps) => Promise<void>, open: () => Promise<TestStore> = openTestSqlite): Promise<void> {
+  const { store, cleanup } = await open();
+  const lk = generateKeyPairSync('ed25519');
+  try {
+    await fn({ store, log: new AuditLog(store, logKey(lk.privateKey, lk.publicKey)), home: tempDir(), config: RegistryConfigSchema.parse({}) });
+  } finally {
+    await cleanup();
+  }
+}
 
 /** A signing key pair made for the run (never committed). */
 export function signingKeys(): { privateKey: KeyObject; publicPem: string } {

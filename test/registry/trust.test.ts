@@ -1,30 +1,16 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AuditLog, logKey } from '../../src/audit/index.js';
-import { RegistryConfigSchema } from '../../src/core/config-schema.js';
-import { addTrust, listTrust, registerModel, removeTrust, type RegistryDeps } from '../../src/registry/index.js';
+import { addTrust, listTrust, registerModel, removeTrust } from '../../src/registry/index.js';
 import { signModel } from '../../src/sign/index.js';
 import { benignPickle } from '../support/pickle-asm.js';
-import { openTestSqlite } from '../support/stores.js';
 import { tempDir } from '../support/tmp.js';
 import { makeChain } from '../support/x509.js';
-import { signingKeys } from './fixtures.js';
+import { signingKeys, withDeps } from './fixtures.js';
 
 const admin = { id: 'user:root', role: 'admin' as const };
 const eve = { id: 'user:eve', role: 'ml-engineer' as const };
-
-async function withDeps(fn: (deps: RegistryDeps) => Promise<void>): Promise<void> {
-  const { store, cleanup } = await openTestSqlite();
-  const lk = generateKeyPairSync('ed25519');
-  try {
-    await fn({ store, log: new AuditLog(store, logKey(lk.privateKey, lk.publicKey)), home: tempDir(), config: RegistryConfigSchema.parse({}) });
-  } finally {
-    await cleanup();
-  }
-}
 
 describe('trusted signers', () => {
   it('accepts a certificate-method signature that chains to a trusted root, and not once the root is removed', () =>
