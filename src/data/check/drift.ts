@@ -33,6 +33,14 @@ export const EFFECT_LEVELS: Record<DriftTest, [medium: number, high: number]> = 
 const FEW_VALUES = 10;
 const TOP_CATEGORIES = 15;
 
+/**
+ * Sampling alone moves the normed Wasserstein distance between two samples of one distribution by about
+ * 1.28·√(1/n + 1/m) on average, and past 3.1–3.9·√(1/n + 1/m) (across runs) once in a thousand pairs; the floor takes
+ * the upper end (bench/data-drift-noise.ts, normal samples of 500 to 20,000 rows: the factor does not change with size). On small batches that floor reaches the medium level
+ * (0.12 at 2,000 rows each), so a shift counts only by how far it stands above it; at a million rows it is 0.01.
+ */
+const KS_NOISE = 3.9;
+
 const numbersOf = (c: Column): Float64Array => {
   const out = new Float64Array(c.numbers);
   let k = 0;
@@ -56,13 +64,15 @@ function categoryCounts(c: Column): Map<string, number> {
   return out;
 }
 
-function severityOf(test: DriftTest, q: number, effect: number): Severity {
+function severityOf(test: DriftTest, q: number, effect: number, noise: number): Severity {
   if (q >= FDR) return 'none';
   const [medium, high] = EFFECT_LEVELS[test];
-  return effect >= high ? 'high' : effect >= medium ? 'medium' : 'low';
+  const beyond = effect - noise;
+  return beyond >= high ? 'high' : beyond >= medium ? 'medium' : 'low';
 }
 
-type Pending = Omit<ColumnDrift, 'severity' | 'qValue'>;
+/** A test's result before the p-values are adjusted together; `noise` is the effect sampling alone reaches. */
+type Pending = Omit<ColumnDrift, 'severity' | 'qValue'> & { noise?: number };
 
 function numericDrift(name: string, r: Column, c: Column): Pending | undefined {
   const a = numbersOf(r);
@@ -76,7 +86,7 @@ function numericDrift(name: string, r: Column, c: Column): Pending | undefined {
   for (const x of a) v += (x - mean) ** 2;
   const sd = Math.sqrt(v / (a.length - 1));
   const effect = wasserstein1(a, b) / Math.max(sd, 1e-3);
-  return { column: name, test: 'ks', statistic: ks.statistic, pValue: ks.pValue, effect, chart: histogram(a, b) };
+  return { column: name, test: 'ks', statistic: ks.statistic, pValue: ks.pValue, effect, noise: KS_NOISE * Math.sqrt(1 / a.length + 1 / b.length), chart: histogram(a, b) };
 }
 
 function histogram(a: Float64Array, b: Float64Array, bins = 20): Chart {
@@ -126,8 +136,9 @@ function categoricalDrift(name: string, r: Column, c: Column): Pending[] {
  * Drift of every common column that can drift: numbers by two-sample K-S (effect: Wasserstein-1 over the
  * reference's standard deviation), categories and few-valued numbers by chi-square (effect: PSI) plus a test for
  * categories the reference never had. p-values are adjusted together (Benjamini–Hochberg); a column drifts when the
- * adjusted value is below FDR, and its severity comes from the effect size, so a tiny shift that is significant only
- * because the batch is large stays low.
+ * adjusted value is below FDR, and its severity comes from the effect size above what sampling alone reaches at these
+ * sizes, so a tiny shift that is significant only because the batch is large stays low, and so does the chance
+ * wobble of a small batch.
  */
 export function driftOf(ref: readonly Column[], cur: readonly Column[], kinds: ReadonlyMap<string, ColumnKind>, skip: ReadonlySet<string>): ColumnDrift[] {
   const curBy = new Map(cur.map((c) => [c.name, c]));
@@ -145,5 +156,5 @@ export function driftOf(ref: readonly Column[], cur: readonly Column[], kinds: R
     } else if (kind === 'categorical') pending.push(...categoricalDrift(r.name, r, c));
   }
   const q = benjaminiHochberg(pending.map((p) => p.pValue ?? 1));
-  return pending.map((p, i) => ({ ...p, qValue: q[i]!, severity: severityOf(p.test, q[i]!, p.effect) }));
+  return pending.map(({ noise, ...p }, i) => ({ ...p, qValue: q[i]!, severity: severityOf(p.test, q[i]!, p.effect, noise ?? 0) }));
 }
