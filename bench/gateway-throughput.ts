@@ -5,6 +5,13 @@
  * holds up when the load generator shares the cores.
  *
  *   npm run build && npx tsx bench/gateway-throughput.ts [--seconds 5] [--connections 1,10,100,1000]
+ *
+ * `--profile` runs the guards-off gateway under `node --cpu-prof` for the main table only, prints where its CPU goes
+ * (self time by function and by source line) and stops there; it writes nothing to RESULTS.md, since the profiler's
+ * own overhead inflates the figures. `--main-only` measures the main table without the profiler and stops there too.
+ *
+ * The demo upstream's own CPU per request (plain node:http, measured on the direct runs) is reported beside the
+ * gateway's: a yardstick of the machine's speed at the time, so runs on different days or hosts can be compared.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,11 +20,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { request } from 'undici';
+import { hotLines, hotSpots } from './lib/cpu-profile.js';
 import { describeMachine } from './lib/machine.js';
 import { writeResults } from './lib/report.js';
 import { table } from './lib/stats.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '1,10,100,1000' }, 'no-write': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '1,10,100,1000' }, 'no-write': { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, 'main-only': { type: 'boolean', default: false } } });
 const SECONDS = Number(values.seconds);
 const CONNS = values.connections.split(',').map(Number);
 const root = join(import.meta.dirname, '..');
@@ -64,11 +72,15 @@ const upstreamUrl = upstream.match[1]!;
 const home = join(out, '.palisade');
 execFileSync(process.execPath, [bin, 'init'], { cwd: out, env: { ...process.env, PALISADE_HOME: home } });
 
-async function gateway(audit: 'background' | 'required', guards = false): Promise<{ base: string; key: string; child: ChildProcess }> {
+/** Kept after the run (bench/out/ is not tracked), for a closer look in a profile viewer. */
+const profileDir = join(import.meta.dirname, 'out', 'gateway-profile');
+if (values.profile) rmSync(profileDir, { recursive: true, force: true });
+
+async function gateway(audit: 'background' | 'required', guards = false, profile = false): Promise<{ base: string; key: string; child: ChildProcess }> {
   const guardLine = guards ? 'guards: { input: [injection, secrets, pii], output: [secrets, pii, canary-token] }\n' : '';
   writeFileSync(join(home, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstreamUrl}" }\ngateway: { audit: ${audit} }\n${guardLine}`);
   const key = JSON.parse(execFileSync(process.execPath, [bin, 'apikeys', 'create', '--name', 'bench', '--models', 'chat', '--json'], { cwd: out, env: { ...process.env, PALISADE_HOME: home } }).toString()).key as string;
-  const g = await start([bin, 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, { PALISADE_HOME: home });
+  const g = await start([...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), bin, 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, { PALISADE_HOME: home });
   return { base: g.match[1]!, key, child: g.child };
 }
 
@@ -111,14 +123,14 @@ async function ttft(url: string, key: string | undefined, n = 300): Promise<{ p5
 
 const rows: string[][] = [];
 const f1 = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
-const gw = await gateway('background');
+const gw = await gateway('background', false, values.profile);
 const gwV1 = `${gw.base}/v1`;
 for (const stream of [false, true]) {
   for (const c of CONNS) {
-    const direct = await load(upstreamUrl, undefined, stream, c);
+    const direct = await load(upstreamUrl, undefined, stream, c, upstream.child.pid);
     const through = await load(gwV1, gw.key, stream, c, gw.child.pid);
     const rt = (r: Run): string => (c === 1 ? `${(1000 / r.rps).toFixed(3)} ms round trip` : `p50 ${r.p50} ms, p99 ${r.p99} ms`);
-    rows.push([stream ? 'SSE' : 'JSON', String(c), `${f1(direct.rps)} req/s, ${rt(direct)}`, `${f1(through.rps)} req/s, ${rt(through)}`, `**${f1(through.cpuUsPerReq!)} µs**`, c === 1 ? `+${(1000 / through.rps - 1000 / direct.rps).toFixed(3)} ms` : `+${(through.p50 - direct.p50).toFixed(0)} ms p50`, String(direct.errors + through.errors)]);
+    rows.push([stream ? 'SSE' : 'JSON', String(c), `${f1(direct.rps)} req/s, ${rt(direct)}`, `${f1(through.rps)} req/s, ${rt(through)}`, `**${f1(through.cpuUsPerReq!)} µs**`, `${f1(direct.cpuUsPerReq!)} µs (×${(through.cpuUsPerReq! / direct.cpuUsPerReq!).toFixed(1)})`, c === 1 ? `+${(1000 / through.rps - 1000 / direct.rps).toFixed(3)} ms` : `+${(through.p50 - direct.p50).toFixed(0)} ms p50`, String(direct.errors + through.errors)]);
   }
 }
 const tDirect = await ttft(upstreamUrl, undefined);
@@ -126,6 +138,23 @@ const tGateway = await ttft(gwV1, gw.key);
 const peak = peakRssMiB(gw.child.pid!);
 gw.child.kill('SIGTERM');
 await new Promise((r) => gw.child.once('exit', r));
+const MAIN_HEAD = ['mode', 'connections', 'direct to upstream', 'through the gateway', 'gateway CPU / request', 'upstream CPU / request (gateway ×)', 'added', 'errors'];
+if (values['main-only']) {
+  console.log(`${table(MAIN_HEAD, rows)}\n\nPeak RSS ${peak.toFixed(0)} MiB; load average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
+}
+if (values.profile) {
+  console.log(`${table(MAIN_HEAD, rows)}\n(gateway under the profiler)\n`);
+  console.log('Gateway self time by function (node --cpu-prof):\n');
+  console.log(table(['function', 'self ms', 'share'], hotSpots(profileDir, 30).map((h) => [h.where, h.selfMs.toFixed(0), `${(h.share * 100).toFixed(1)}%`])));
+  console.log('\nBy source line:\n');
+  console.log(table(['line', 'share', 'code'], hotLines(profileDir, 30).map((h) => [h.where, `${(h.share * 100).toFixed(1)}%`, `\`${h.code.replace(/`/g, "'")}\``])));
+  console.log(`\nThe profiles are in ${profileDir}.`);
+}
+if (values.profile || values['main-only']) {
+  for (const c of children) c.kill('SIGTERM');
+  rmSync(out, { recursive: true, force: true });
+  process.exit(0);
+}
 
 // The same gateway with every guard on and a 1,000-character prompt, against the guards-off gateway with that prompt.
 prompt = LONG;
@@ -181,7 +210,7 @@ after 1 s of warm-up, pipelining 1) run as three processes on the same ${m.cpus}
 generator; gateway CPU per request is read from its /proc stat and holds up under that sharing. A 2-message chat
 request, as in research/gateways.md §3. Load average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.
 
-${table(['mode', 'connections', 'direct to upstream', 'through the gateway', 'gateway CPU / request', 'added', 'errors'], rows)}
+${table(MAIN_HEAD, rows)}
 
 All guards on (input: injection, secrets, pii; output: secrets, pii, canary-token) with a 988-character benign prompt,
 against the guards-off gateway with the same prompt (at 1 connection, round trip = 1 / req/s):

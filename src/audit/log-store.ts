@@ -18,17 +18,61 @@ export async function withAppendLock<T>(store: Store, fn: (db: Kysely<Database>)
       return fn(trx);
     });
   }
+  // The connection is held (Kysely's lock on it) for the whole transaction; the transaction statements themselves
+  // run as cached prepared statements, since Kysely's driver prepares every statement anew.
+  const st = sqliteStatements(store.sqlite!);
   return store.db.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
+    st.begin.run();
     try {
       const out = await fn(conn);
-      await sql`commit`.execute(conn);
+      st.commit.run();
       return out;
     } catch (err) {
-      await sql`rollback`.execute(conn).catch(() => undefined);
+      try {
+        if (store.sqlite!.inTransaction) st.rollback.run();
+      } catch {
+        // The transaction is already gone; the error that got here is the one to report.
+      }
       throw err;
     }
   });
+}
+
+interface Statement {
+  run(...a: unknown[]): unknown;
+  get(...a: unknown[]): unknown;
+}
+
+/** The append path's statements on one SQLite connection, prepared once (SQLite compiles each in tens of µs). */
+export interface SqliteStatements {
+  begin: Statement;
+  commit: Statement;
+  rollback: Statement;
+  state: Statement;
+  setSize: Statement;
+  checkpoint: Statement;
+  entry: Statement;
+  node: Statement;
+}
+
+const prepared = new WeakMap<object, SqliteStatements>();
+
+export function sqliteStatements(raw: NonNullable<Store['sqlite']>): SqliteStatements {
+  let st = prepared.get(raw);
+  if (st === undefined) {
+    st = {
+      begin: raw.prepare('begin immediate'),
+      commit: raw.prepare('commit'),
+      rollback: raw.prepare('rollback'),
+      state: raw.prepare('select size, origin, active_key from audit_state where id = 1'),
+      setSize: raw.prepare('update audit_state set size = ? where id = 1'),
+      checkpoint: raw.prepare('insert into audit_checkpoints (size, root_hash, note, created_at) values (?, ?, ?, ?)'),
+      entry: raw.prepare('insert into audit_entries (idx, leaf_hash, entry, type, actor, subject, time) values (?, ?, ?, ?, ?, ?, ?)'),
+      node: raw.prepare('insert into audit_nodes (level, idx, hash) values (?, ?, ?)'),
+    };
+    prepared.set(raw, st);
+  }
+  return st;
 }
 
 /** Fetches stored complete-subtree hashes by key, in one query. */
@@ -69,8 +113,6 @@ export async function insertChunked<T extends keyof Database>(db: Kysely<Databas
   }
 }
 
-const prepared = new WeakMap<object, { entry: { run(...a: unknown[]): unknown }; node: { run(...a: unknown[]): unknown } }>();
-
 /**
  * Writes a batch's entries and nodes. On SQLite, cached prepared statements on the connection Kysely holds for the
  * transaction (a multi-row INSERT through the query builder costs more in SQL compilation than SQLite spends
@@ -92,14 +134,7 @@ export async function insertBatch(store: Store, db: Kysely<Database>, entries: D
     }
     return;
   }
-  let st = prepared.get(raw);
-  if (st === undefined) {
-    st = {
-      entry: raw.prepare('insert into audit_entries (idx, leaf_hash, entry, type, actor, subject, time) values (?, ?, ?, ?, ?, ?, ?)'),
-      node: raw.prepare('insert into audit_nodes (level, idx, hash) values (?, ?, ?)'),
-    };
-    prepared.set(raw, st);
-  }
+  const st = sqliteStatements(raw);
   for (const e of entries) st.entry.run(e.idx, e.leaf_hash, e.entry, e.type, e.actor, e.subject, e.time);
   for (const n of nodes) st.node.run(n.level, n.idx, n.hash);
 }

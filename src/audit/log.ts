@@ -4,7 +4,7 @@ import { canonicalJsonBytes } from './canonical-json.js';
 import { formatCheckpoint } from './checkpoint.js';
 import { AuditError } from './errors.js';
 import type { LogKey } from './log-key.js';
-import { buf, fetchNodes, insertBatch, nodeKey, withAppendLock } from './log-store.js';
+import { buf, fetchNodes, insertBatch, nodeKey, sqliteStatements, withAppendLock } from './log-store.js';
 import { foldRight, leafHash, nodesToStore, rangeKeys, emptyRoot } from './merkle.js';
 import { signNote, type NoteSigner } from './note.js';
 import { ROTATION_EVENT_TYPE, rotationData } from './rotation.js';
@@ -144,7 +144,9 @@ export class AuditLog {
 
   /** Appends a batch inside the lock: entries, the subtree hashes they complete, the new size and a checkpoint. */
   private async append(db: Kysely<Database>, events: AuditEvent[], signers: NoteSigner[] = [this.current.signer]): Promise<Recorded[]> {
-    const state = await db.selectFrom('audit_state').select(['size', 'origin', 'active_key']).where('id', '=', 1).executeTakeFirstOrThrow();
+    // On SQLite the statements of every batch run prepared once (inside the transaction withAppendLock holds).
+    const raw = this.store.sqlite === undefined ? undefined : sqliteStatements(this.store.sqlite);
+    const state = raw !== undefined ? (raw.state.get() as { size: number; origin: string | null; active_key: string | null }) : await db.selectFrom('audit_state').select(['size', 'origin', 'active_key']).where('id', '=', 1).executeTakeFirstOrThrow();
     await this.checkKey(db, state);
     let size = Number(state.size);
     // The new leaves' left siblings all lie on the right edge of the current tree: one complete subtree per set bit
@@ -174,13 +176,16 @@ export class AuditLog {
       size++;
     }
     await insertBatch(this.store, db, entries, nodes);
-    await db.updateTable('audit_state').set({ size }).where('id', '=', 1).execute();
+    if (raw !== undefined) raw.setSize.run(size);
+    else await db.updateTable('audit_state').set({ size }).where('id', '=', 1).execute();
     this.pendingEdge = { size, levels: [...frontier] };
     const largestFirst: Uint8Array[] = [];
     for (let l = frontier.length - 1; l >= 0; l--) if (frontier[l] !== undefined) largestFirst.push(frontier[l]!);
     const root = size === 0 ? emptyRoot() : foldRight(largestFirst);
     const note = signNote(formatCheckpoint({ origin: this.current.origin, size, rootHash: root }), signers);
-    await db.insertInto('audit_checkpoints').values({ size, root_hash: buf(root), note, created_at: this.clock.now().toISOString() }).execute();
+    const checkpoint = { size, root_hash: buf(root), note, created_at: this.clock.now().toISOString() };
+    if (raw !== undefined) raw.checkpoint.run(checkpoint.size, checkpoint.root_hash, checkpoint.note, checkpoint.created_at);
+    else await db.insertInto('audit_checkpoints').values(checkpoint).execute();
     for (const r of out) r.checkpointSize = size;
     return out;
   }

@@ -106,10 +106,16 @@ export class AnomalyDetector {
   }
 
   private nearDuplicates(subject: string, at: number, prompt: string): number {
-    const sig = minhash(prompt, SIG);
-    const exact = prompt.length > 256 ? `${prompt.length}:${prompt.slice(0, 128)}${prompt.slice(-128)}` : prompt;
+    let exact = prompt.length > 256 ? `${prompt.length}:${prompt.slice(0, 128)}${prompt.slice(-128)}` : prompt;
     const from = at - this.s.sweepWindowSeconds * 1000;
     let list = this.prompts.get(subject) ?? [];
+    // A repeat of the last prompt (retries, a client's fixed prompt) reuses its string, so the exact-repeat
+    // comparisons below compare one reference instead of the characters, and, when the string is the whole prompt
+    // (not a long prompt's length, head and tail), its signature.
+    const last = list[list.length - 1];
+    const repeat = last !== undefined && last.exact === exact;
+    if (repeat) exact = last.exact;
+    const sig = repeat && prompt.length <= 256 ? last.sig : minhash(prompt, SIG);
     let expired = 0;
     while (expired < list.length && list[expired]!.at < from) expired++;
     if (expired > 0) list = list.slice(expired);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/index.js';
 import { GatewayError } from './errors.js';
 
@@ -29,7 +29,8 @@ export interface NewApiKey {
 const KEY_FORMAT = /^pk_[A-Za-z0-9_-]{43}$/;
 const NAME_FORMAT = /^[\w .@:-]{1,128}$/;
 
-const sha256 = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
+/** One-shot SHA-256 (no Hash object: it runs on every request). */
+const sha256 = (key: string): Buffer => hash('sha256', key, 'buffer');
 
 /**
  * Creates a key and returns it once, with its record. Only the key's SHA-256 is stored: a 256-bit random key

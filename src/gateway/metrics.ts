@@ -19,7 +19,28 @@ export class GatewayMetrics {
   readonly anomalies = new Counter({ name: 'palisade_gateway_anomalies_total', help: 'Traffic anomalies by kind (volume_spike|guard_block_burst|extraction_sweep) and subject kind (apikey|model)', labelNames: ['kind', 'on'] as const, registers: [this.registry] });
   readonly auditErrors = new Counter({ name: 'palisade_gateway_audit_errors_total', help: 'Request entries the audit log failed to record', registers: [this.registry] });
 
+  /** Label children bound once per label set: a labelled `inc`/`observe` hashes its labels on every call. */
+  private readonly perRequest = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<'model' | 'route'> }>();
+  private readonly perModel = new Map<string, { prompt: Counter.Internal; completion: Counter.Internal }>();
+
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'palisade_' });
+  }
+
+  /** Counts one answered request and observes its duration. */
+  request(model: string, route: string, status: number, seconds: number): void {
+    const k = `${model}\0${route}\0${status}`;
+    let m = this.perRequest.get(k);
+    if (m === undefined) this.perRequest.set(k, (m = { count: this.requests.labels({ model, route, status: String(status) }), latency: this.latency.labels({ model, route }) }));
+    m.count.inc();
+    m.latency.observe(seconds);
+  }
+
+  /** Adds a request's prompt and completion tokens. */
+  tokensUsed(model: string, prompt: number, completion: number): void {
+    let m = this.perModel.get(model);
+    if (m === undefined) this.perModel.set(model, (m = { prompt: this.tokens.labels({ model, kind: 'prompt' }), completion: this.tokens.labels({ model, kind: 'completion' }) }));
+    m.prompt.inc(prompt);
+    m.completion.inc(completion);
   }
 }

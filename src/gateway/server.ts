@@ -12,7 +12,7 @@ import { AnomalyDetector } from './anomaly.js';
 import { CanaryWindow, canaryBucket, loadCanaryWeight, recordRollback, refreshRollbacks, RegistryLinks, type ModelRoute, type Route } from './routing.js';
 import { guardInput, guardOutputText, StreamGuard, type GatewayGuards, type GuardNote, type InputResult } from './guarding.js';
 import { SseSplitter } from './sse.js';
-import { readBody, Upstream, UpstreamFailure } from './upstream.js';
+import { Upstream, UpstreamFailure, type UpstreamBody, type UpstreamResponse } from './upstream.js';
 
 /** Everything the gateway needs, built by the composition root (`palisade serve`, tests, benchmarks). */
 export interface GatewayDeps {
@@ -127,8 +127,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     const finish = async (status: number, extra: Record<string, unknown> = {}): Promise<void> => {
       const latencyMs = Math.round((performance.now() - started) * 100) / 100;
       if (observed.request !== undefined) observe(observed.request.keyId, observed.request.model, observed.request.prompt, extra.blocked === true);
-      metrics.requests.inc({ model: subject.slice('model:'.length), route, status: String(status) });
-      metrics.latency.observe({ model: subject.slice('model:'.length), route }, latencyMs / 1000);
+      metrics.request(subject.slice('model:'.length), route, status, latencyMs / 1000);
       const recorded = log.record({ type: 'gateway.request', actor, subject, data: { ...entry, ...extra, route, status, latencyMs } });
       if (config.gateway.audit === 'required') await recorded;
       else recorded.catch(() => metrics.auditErrors.inc());
@@ -232,7 +231,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         await finish(200, outcome.blocked ? { blocked: true } : {});
         return;
       }
-      const raw = await readBody(res.body, MAX_RESPONSE_BYTES);
+      const raw = await res.body.readAll(MAX_RESPONSE_BYTES);
       if (res.status >= 500) throw new UpstreamFailure(502, 'upstream_error', `the model server answered HTTP ${res.status}`);
       let parsed: unknown;
       try {
@@ -276,13 +275,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
    * answers 5xx; nothing has reached the client yet, so a retry is invisible to it. Timeouts are not retried: the
    * client has already waited the whole timeout once. The last 5xx is returned as an UpstreamFailure.
    */
-  async function postWithRetries(upstream: Upstream, path: string, payload: string, retries: number): Promise<Awaited<ReturnType<Upstream['post']>>> {
+  async function postWithRetries(upstream: Upstream, path: string, payload: string, retries: number): Promise<UpstreamResponse> {
     for (let attempt = 0; ; attempt++) {
       try {
         const res = await upstream.post(path, payload);
         if (res.status < 500) return res;
         // Read the error body to its end (bounded) so the connection goes back to the pool.
-        await readBody(res.body, 1 << 20).catch(() => undefined);
+        await res.body.readAll(1 << 20).catch(() => undefined);
         if (attempt >= retries) throw new UpstreamFailure(502, 'upstream_error', `the model server answered HTTP ${res.status}`);
       } catch (err) {
         const f = UpstreamFailure.from(err);
@@ -333,7 +332,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
    * output guards, each choice's text goes through a StreamGuard: only a tail that could still begin a match is held
    * back, and a block ends the stream with a `guardrail_blocked` error event and `[DONE]`.
    */
-  async function pipeStream(reply: FastifyReply, body: NodeJS.ReadableStream, entry: Record<string, unknown>, guarding?: { input: InputResult; notes: GuardNote[] }): Promise<Usage | undefined> {
+  async function pipeStream(reply: FastifyReply, body: UpstreamBody, entry: Record<string, unknown>, guarding?: { input: InputResult; notes: GuardNote[] }): Promise<Usage | undefined> {
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -342,58 +341,63 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     let usage: Usage | undefined;
     let text = '';
     let done = false;
+    // What is ready for the client. It goes out once per batch of upstream chunks (one write, one syscall, as they
+    // came in); when the upstream has already ended after [DONE], the last events and the end share one write.
+    let held = '';
     try {
-      for await (const chunk of body) {
-        // The events of one upstream chunk go out in one write (one syscall), as they came in.
-        let pending = '';
-        for (const data of sse.push(chunk as Buffer)) {
-          if (data === '[DONE]') {
-            done = true;
-            continue;
+      for (let batch = await body.next(); batch !== null; batch = await body.next()) {
+        for (const chunk of batch) {
+          for (const data of sse.push(chunk)) {
+            if (data === '[DONE]') {
+              done = true;
+              continue;
+            }
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(data);
+            } catch {
+              throw new UpstreamFailure(502, 'upstream_bad_response', 'the model server sent a stream event that is not JSON');
+            }
+            text += deltaText(parsed);
+            usage = usageOf(parsed) ?? usage;
+            if (guarding === undefined) {
+              held += `data: ${data}\n\n`;
+              continue;
+            }
+            const blocked = guardChunk(parsed, streams, guarding);
+            if (blocked !== undefined) {
+              metrics.guardBlocks.inc({ guard: blocked.guard, stage: 'output' });
+              body.destroy();
+              throw new GuardrailStop(blocked.guard, blocked.rule);
+            }
+            held += `data: ${JSON.stringify(parsed)}\n\n`;
           }
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(data);
-          } catch {
-            out.write(pending);
-            throw new UpstreamFailure(502, 'upstream_bad_response', 'the model server sent a stream event that is not JSON');
-          }
-          text += deltaText(parsed);
-          usage = usageOf(parsed) ?? usage;
-          if (guarding === undefined) {
-            pending += `data: ${data}\n\n`;
-            continue;
-          }
-          const blocked = guardChunk(parsed, streams, guarding);
-          if (blocked !== undefined) {
-            out.write(pending);
-            metrics.guardBlocks.inc({ guard: blocked.guard, stage: 'output' });
-            (body as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-            throw new GuardrailStop(blocked.guard, blocked.rule);
-          }
-          pending += `data: ${JSON.stringify(parsed)}\n\n`;
         }
-        if (pending !== '' && !out.write(pending)) await new Promise((r) => out.once('drain', r));
+        if (held !== '' && !(done && body.finished)) {
+          const ok = out.write(held);
+          held = '';
+          if (!ok) await new Promise((r) => out.once('drain', r));
+        }
       }
       if (!done) throw new UpstreamFailure(502, 'upstream_error', 'the model server ended the stream before [DONE]');
       // Text still held back for choices that never sent a finish_reason: scanned once more, then sent.
       for (const [index, sg] of streams) {
         const r = sg.end();
         if (r.blocked !== undefined) throw new GuardrailStop(r.blocked.guard, r.blocked.rule);
-        if (r.emit !== '') out.write(`data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index, delta: { content: r.emit }, finish_reason: null }] })}\n\n`);
+        if (r.emit !== '') held += `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index, delta: { content: r.emit }, finish_reason: null }] })}\n\n`;
       }
     } catch (err) {
       if (err instanceof GuardrailStop) {
         entry.error = 'guardrail_blocked';
-        out.write(`data: ${JSON.stringify(errorBody('invalid_request_error', 'guardrail_blocked', `the response was blocked by the ${err.guard} guard (rule ${err.rule})`))}\n\n`);
+        held += `data: ${JSON.stringify(errorBody('invalid_request_error', 'guardrail_blocked', `the response was blocked by the ${err.guard} guard (rule ${err.rule})`))}\n\n`;
       } else {
         const f = UpstreamFailure.from(err);
         entry.error = f.code;
-        out.write(`data: ${JSON.stringify(errorBody('upstream_error', f.code, f.message))}\n\n`);
+        held += `data: ${JSON.stringify(errorBody('upstream_error', f.code, f.message))}\n\n`;
       }
     } finally {
       entry.responseDigest = keyedDigest(deps.digestSecret, text);
-      out.end('data: [DONE]\n\n');
+      out.end(`${held}data: [DONE]\n\n`);
     }
     if (entry.error !== undefined && entry.error !== 'guardrail_blocked') throw new UpstreamFailure(502, entry.error as UpstreamFailure['code'], 'stream failed');
     return usage;
@@ -427,8 +431,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     const u = usage ?? { prompt: Math.ceil(promptChars / 4), completion: 0 };
     entry.promptTokens = u.prompt;
     entry.completionTokens = u.completion;
-    metrics.tokens.inc({ model, kind: 'prompt' }, u.prompt);
-    metrics.tokens.inc({ model, kind: 'completion' }, u.completion);
+    metrics.tokensUsed(model, u.prompt, u.completion);
     await settle(u.prompt + u.completion).catch(() => undefined);
   }
 

@@ -1,0 +1,88 @@
+/**
+ * A/B of two gateway builds under the same load at the same moment: both `palisade serve` processes share one store
+ * and one demo upstream, and their runs are interleaved (A B, B A, …), so a shared machine's changing load falls on
+ * both alike. Prints the CPU per request of each (user + system, from /proc) per run, its median and its best run.
+ *
+ *   # a build of the other commit, e.g.: git archive <commit> | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/ && (cd /tmp/base && npx tsc -p tsconfig.build.json)
+ *   npm run build && npx tsx bench/gateway-ab.ts --base /tmp/base/bin/palisade.js [--connections 10] [--modes json,sse] [--seconds 1.5] [--runs 10]
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const { values } = parseArgs({ options: { base: { type: 'string' }, connections: { type: 'string', default: '10' }, modes: { type: 'string', default: 'json,sse' }, seconds: { type: 'string', default: '1.5' }, runs: { type: 'string', default: '10' } } });
+if (values.base === undefined) {
+  console.error('usage: npx tsx bench/gateway-ab.ts --base <other build>/bin/palisade.js (see the comment at the top of this file)');
+  process.exit(2);
+}
+const root = join(import.meta.dirname, '..');
+const builds = { A: values.base, B: join(root, 'bin', 'palisade.js') };
+const out = join(import.meta.dirname, 'out', 'gateway-ab');
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const children: ChildProcess[] = [];
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+function start(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, args, { cwd: out, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let text = '';
+  return new Promise((resolve, reject) => {
+    const on = (b: Buffer): void => {
+      text += b.toString();
+      const m = ready.exec(text);
+      if (m !== null) resolve({ child, match: m });
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.once('exit', (c) => reject(new Error(`child exited ${c}: ${text}`)));
+  });
+}
+
+/** User and system CPU seconds of a process so far (Linux /proc). */
+function cpu(pid: number): { user: number; system: number } {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
+const upstream = await start(['--input-type=module', '-e', `const { startDemoUpstream } = await import(${JSON.stringify(join(root, 'dist', 'index.js'))}); const u = await startDemoUpstream(); console.log('UP ' + u.url);`], /UP (\S+)\n/);
+const env = { PALISADE_HOME: join(out, '.palisade') };
+execFileSync(process.execPath, [builds.B, 'init'], { cwd: out, env: { ...process.env, ...env } });
+writeFileSync(join(env.PALISADE_HOME, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstream.match[1]}" }\ngateway: { audit: background }\n`);
+const key = (JSON.parse(execFileSync(process.execPath, [builds.B, 'apikeys', 'create', '--name', 'ab', '--models', 'chat', '--json'], { cwd: out, env: { ...process.env, ...env } }).toString()) as { key: string }).key;
+const gateways: Record<'A' | 'B', { url: string; pid: number }> = { A: { url: '', pid: 0 }, B: { url: '', pid: 0 } };
+for (const side of ['A', 'B'] as const) {
+  const g = await start([builds[side], 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, env);
+  gateways[side] = { url: g.match[1]!, pid: g.child.pid! };
+}
+const body = (stream: boolean): string => JSON.stringify({ model: 'chat', max_tokens: 32, stream, messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Write one sentence about the sea.' }] });
+
+console.log(`A = ${builds.A}\nB = ${builds.B}\nload average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+for (const mode of values.modes.split(',')) {
+  for (const connections of values.connections.split(',').map(Number)) {
+    const us: Record<'A' | 'B', number[]> = { A: [], B: [] };
+    for (let run = 0; run < Number(values.runs); run++) {
+      for (const side of run % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
+        const g = gateways[side];
+        const opts = { url: `${g.url}/v1/chat/completions`, method: 'POST' as const, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: body(mode === 'sse'), connections };
+        await autocannon({ ...opts, duration: 1 });
+        const c0 = cpu(g.pid);
+        const r = await autocannon({ ...opts, duration: Number(values.seconds) });
+        const c1 = cpu(g.pid);
+        if (r.errors + r.non2xx > 0) throw new Error(`${side}: ${r.errors + r.non2xx} errors`);
+        us[side].push(((c1.user - c0.user + c1.system - c0.system) * 1e6) / Math.max(1, r.requests.total));
+      }
+    }
+    for (const side of ['A', 'B'] as const) {
+      const sorted = [...us[side]].sort((a, b) => a - b);
+      console.log(`${mode} c=${connections} ${side}: median ${sorted[sorted.length >> 1]!.toFixed(0)} µs, best ${sorted[0]!.toFixed(0)} µs; runs ${us[side].map((x) => x.toFixed(0)).join(' ')}`);
+    }
+  }
+}
+console.log(`load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+rmSync(out, { recursive: true, force: true });
+process.exit(0);
