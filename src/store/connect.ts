@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Driver } from 'kysely';
 import pg from 'pg';
 import { StoreError } from './errors.js';
 import { migrateToLatest } from './migrations.js';
@@ -38,6 +38,23 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return openSqlite(url.replace(/^sqlite:/, ''));
 }
 
+/**
+ * Kysely opens SQLite transactions with a plain (deferred) `begin`: the transaction reads under a snapshot and asks
+ * for the write lock only at its first write. If another process committed in between (a running `palisade serve`
+ * appending audit entries while the CLI promotes a model), SQLite refuses the upgrade at once with
+ * SQLITE_BUSY_SNAPSHOT and the busy timeout never applies. `begin immediate` takes the write lock up front, so a
+ * second writer waits its turn instead of failing. Every transaction here writes, so nothing is lost by it.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
 async function openSqlite(path: string): Promise<Store> {
   let raw: BetterSqlite3.Database;
   try {
@@ -49,7 +66,7 @@ async function openSqlite(path: string): Promise<Store> {
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
   await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   return { db, dialect: 'sqlite', where: path, sqlite: raw, close: () => db.destroy() };
 }

@@ -192,7 +192,8 @@ it('palisade serve follows a registry alias: promote and palisade model rollback
     // The design promises every instance follows within 2 s: poll for at most that long.
     const within2s = (want: string): Promise<string> => within(2000, want, served);
     expect(await served()).toBe('v1');
-    expect((await run(['model', 'promote', 'fraud@2.0.0', '--to', 'production'], { cwd: d })).code).toBe(0);
+    const promoted = await run(['model', 'promote', 'fraud@2.0.0', '--to', 'production'], { cwd: d });
+    expect(promoted.code, promoted.stderr).toBe(0);
     expect(await within2s('v2')).toBe('v2');
     const back = await run(['model', 'rollback', 'fraud', '--reason', 'errors in 2.0.0'], { cwd: d });
     expect(back.code, back.stderr).toBe(0);

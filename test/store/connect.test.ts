@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { expect, it, describe } from 'vitest';
 import { openStore, redact, type Store } from '../../src/store/index.js';
@@ -43,6 +44,28 @@ describe('SQLite store', () => {
     const b = await openStore({ url: path });
     expect(Number((await b.db.selectFrom('audit_state').select('size').executeTakeFirstOrThrow()).size)).toBe(7);
     await b.close();
+  });
+
+  it('takes the write lock when a transaction begins, so a reader turned writer never meets a stale snapshot', async () => {
+    // A deferred `begin` would read under a snapshot and fail with SQLITE_BUSY_SNAPSHOT at its first write if another
+    // process committed in between; busy_timeout does not cover that case. Another connection must see the lock held
+    // from the start of the transaction, and get it back once the transaction ends.
+    const path = join(tempDir(), 'palisade.db');
+    const store = await openStore({ url: path });
+    const other = new BetterSqlite3(path);
+    other.pragma('busy_timeout = 0');
+    try {
+      await store.db.transaction().execute(async (trx) => {
+        await trx.selectFrom('audit_state').select('size').executeTakeFirstOrThrow();
+        expect(() => other.prepare('update audit_state set size = 1').run()).toThrow(/database is locked/);
+        await trx.updateTable('audit_state').set({ size: 2 }).execute();
+      });
+      other.prepare('update audit_state set size = size + 1').run();
+      expect(Number((await store.db.selectFrom('audit_state').select('size').executeTakeFirstOrThrow()).size)).toBe(3);
+    } finally {
+      other.close();
+      await store.close();
+    }
   });
 
   it('names the problem when the file cannot be opened', async () => {
