@@ -21,7 +21,7 @@ export type { Encoding } from './normalize/decode.js';
 export { classifyInjection, shippedInjectionModel, type InjectionResult, type ClassifyOptions } from './injection/classify.js';
 export { evaluate, formatEvalReport, jsonLines, parseEvalRows, type EvalReport, type EvalRow, type Metrics as EvalMetrics, type Scored } from './injection/evaluate.js';
 export { LABELS as INJECTION_LABELS, type InjectionLabel, type InjectionModel } from './injection/model.js';
-export { injectionGuard } from './injection-guard.js';
+export { INJECTION_SURE, injectionGuard } from './injection-guard.js';
 export { detectSecrets, secretsGuard, entropy, isPlaceholder, type SecretsOptions } from './secrets.js';
 export { detectPii, piiGuard, compileCustom, PII_KINDS, type PiiKind, type PiiOptions, type CustomPattern } from './pii.js';
 export { luhnValid, ibanValid } from './pii-checks.js';

@@ -4,7 +4,7 @@ import type { InjectionModel } from './injection/model.js';
 import type { GuardFinding } from './verdict.js';
 
 /** The score from which the guard is sure enough to block by default (a round level, not tuned; docs/design.md). */
-const SURE = 0.95;
+export const INJECTION_SURE = 0.95;
 
 /**
  * The `injection` guard: the trained classifier over normalized and decoded text. Fails closed by default (a text
@@ -16,7 +16,7 @@ export function injectionGuard(model?: InjectionModel): Guard {
     name: 'injection',
     description: 'prompt injection and jailbreak classifier (hashed n-grams, trained on the public set)',
     get defaults() {
-      return { action: 'block' as const, threshold: m().threshold, flagBelow: SURE, onError: 'block' as const, redact: 'placeholder' as const };
+      return { action: 'block' as const, threshold: m().threshold, flagBelow: INJECTION_SURE, onError: 'block' as const, redact: 'placeholder' as const };
     },
     check(text, ctx) {
       // Threshold 0 here: the pipeline applies the configured threshold to `score`.
@@ -27,7 +27,7 @@ export function injectionGuard(model?: InjectionModel): Guard {
       findings.push({
         guard: 'injection',
         rule: label === 'injection' ? 'prompt-injection' : 'jailbreak',
-        severity: r.score >= SURE ? 'high' : 'medium',
+        severity: r.score >= INJECTION_SURE ? 'high' : 'medium',
         score: Number(r.score.toFixed(4)),
         ...(r.span === undefined ? {} : { span: r.span }),
         message: `${label === 'injection' ? 'prompt injection' : 'jailbreak attempt'} (score ${r.score.toFixed(2)})${via}`,

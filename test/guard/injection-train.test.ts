@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { modelDigest } from '../../src/guard/injection/model-file.js';
-import { DEFAULT_TRAIN_OPTIONS, parseTrainRows, trainInjectionModel } from '../../src/guard/injection/train.js';
+import { generatedBenignRows } from '../../src/guard/injection/synthetic.js';
+import { parseEvalRows } from '../../src/guard/injection/evaluate.js';
+import { DEFAULT_PROMPT_OPTIONS, DEFAULT_TRAIN_OPTIONS, parseTrainRows, trainInjectionModel, trainInjectionModels } from '../../src/guard/injection/train.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const data = join(root, '..', 'shared', 'data', 'prompt-injection', 'train.jsonl');
@@ -14,7 +16,7 @@ describe('injection model training', () => {
     'retraining from train.jsonl reproduces the shipped models/injection.bin byte for byte',
     () => {
       const raw = readFileSync(data);
-      const result = trainInjectionModel(parseTrainRows(raw.toString('utf8')), DEFAULT_TRAIN_OPTIONS, createHash('sha256').update(raw).digest('hex'));
+      const result = trainInjectionModels(parseTrainRows(raw.toString('utf8')), createHash('sha256').update(raw).digest('hex'));
       expect(modelDigest(result.bytes)).toBe(modelDigest(readFileSync(join(root, 'models', 'injection.bin'))));
     },
     240_000,
@@ -33,5 +35,28 @@ describe('injection model training', () => {
     const b = trainInjectionModel(rows, opts);
     expect(modelDigest(a.bytes)).toBe(modelDigest(b.bytes));
     expect(a.bytes.length).toBeLessThan(20_000);
+    // The pair: the same bytes twice, and the prompt model's threshold moved onto the document model's.
+    const gen = generatedBenignRows(40);
+    const p = trainInjectionModels(rows, '', opts, { ...DEFAULT_PROMPT_OPTIONS, bits: 12, epochs: 2 }, gen);
+    const q = trainInjectionModels(rows, '', opts, { ...DEFAULT_PROMPT_OPTIONS, bits: 12, epochs: 2 }, gen);
+    expect(modelDigest(p.bytes)).toBe(modelDigest(q.bytes));
+    expect(p.model.threshold).toBe(p.validation.threshold);
+    expect(p.model.prompt!.maxChars).toBe(512);
+    expect(p.model.prompt!.meta.ownThreshold).toBe(p.prompt.threshold);
+  });
+
+  it('generates the same benign rows every time, distinct, and none from the held-out near misses', () => {
+    const a = generatedBenignRows();
+    expect(a).toEqual(generatedBenignRows());
+    expect(a.length).toBe(1200);
+    expect(new Set(a.map((r) => r.text)).size).toBe(a.length);
+    expect(a.every((r) => r.label === 'benign' && r.source === 'generated-benign')).toBe(true);
+    const heldOut = parseEvalRows(readFileSync(join(root, 'test', 'fixtures', 'guard', 'near-misses-heldout.jsonl'), 'utf8')).map((r) => r.text.toLowerCase());
+    expect(heldOut.length).toBe(60);
+    const begins = new Set(heldOut.map((t) => t.slice(0, 24)));
+    for (const r of a) {
+      expect(heldOut).not.toContain(r.text.toLowerCase());
+      expect(begins.has(r.text.toLowerCase().slice(0, 24)), r.text).toBe(false);
+    }
   });
 });

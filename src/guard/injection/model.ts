@@ -4,23 +4,36 @@ export const LABELS = ['benign', 'injection', 'jailbreak'] as const;
 export type InjectionLabel = (typeof LABELS)[number];
 
 /**
- * A multinomial logistic regression over hashed n-grams. `weights[bucket * 3 + label] × scale` is a weight (int8:
+ * One multinomial logistic regression over hashed n-grams (the part `scoreText` needs). `weights[bucket * 3 + label] × scale` is a weight (int8:
  * the 768 KiB table stays in cache, and sums of small integers are exact); `threshold` applies to
  * 1 − P(benign). Texts are cut into blocks of `block` characters and read in overlapping windows of `scales[i]`
  * blocks, one starting at every block: small windows find an instruction planted in a long document before the
  * text around it dilutes it, large ones see the context of longer attacks.
  */
-export interface InjectionModel {
+export interface LinearModel {
   bits: number;
   weights: Int8Array;
   scale: number;
   bias: Float64Array;
-  threshold: number;
   block: number;
   scales: number[];
+}
+
+/**
+ * The shipped classifier: the document model (its fields at the top level, for documents, emails and tool output)
+ * and, optionally, a prompt model used instead for texts whose normalized form is at most `prompt.maxChars`
+ * characters (`classifyInjection`). Both score on one scale: the prompt model's benign bias is shifted so that its
+ * own threshold falls on `threshold` (train.ts), so one threshold and one block level apply to either.
+ */
+export interface InjectionModel extends LinearModel {
+  threshold: number;
   /** Free-form facts about how the model was made (data digest, options, validation figures). */
   meta: Record<string, unknown>;
+  prompt?: { maxChars: number; model: LinearModel; meta: Record<string, unknown> };
 }
+
+/** The linear model that reads a text of `chars` normalized characters. */
+export const modelFor = (model: InjectionModel, chars: number): LinearModel => (model.prompt !== undefined && chars <= model.prompt.maxChars ? model.prompt.model : model);
 
 /** The most suspicious window of a text: its label probabilities and its character range. */
 export interface WindowScore {
@@ -33,7 +46,7 @@ export interface WindowScore {
  * Scores every window of `text` and returns the one with the lowest P(benign). Per block, the weights of its
  * features are summed once; a window adds up its blocks, so the cost is linear in the text's length.
  */
-export function scoreText(model: InjectionModel, text: string): WindowScore {
+export function scoreText(model: LinearModel, text: string): WindowScore {
   const { buckets, ends } = blockFeatures(text, model.bits, model.block);
   const blocks = ends.length;
   const z = new Float64Array(blocks * 3);
