@@ -6,12 +6,13 @@
  *   # a build of the other commit, e.g.: git archive <commit> | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/ && (cd /tmp/base && npx tsc -p tsconfig.build.json)
  *   npm run build && npx tsx bench/gateway-ab.ts --base /tmp/base/bin/palisade.js [--connections 10] [--modes json,sse] [--seconds 1.5] [--runs 10]
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { cpuTimes, demoUpstreamArgs, processStarter } from './lib/processes.js';
 
 const { values } = parseArgs({ options: { base: { type: 'string' }, connections: { type: 'string', default: '10' }, modes: { type: 'string', default: 'json,sse' }, seconds: { type: 'string', default: '1.5' }, runs: { type: 'string', default: '10' } } });
 if (values.base === undefined) {
@@ -23,33 +24,9 @@ const builds = { A: values.base, B: join(root, 'bin', 'palisade.js') };
 const out = join(import.meta.dirname, 'out', 'gateway-ab');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const children: ChildProcess[] = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+const { start } = processStarter(out);
 
-function start(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, args, { cwd: out, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let text = '';
-  return new Promise((resolve, reject) => {
-    const on = (b: Buffer): void => {
-      text += b.toString();
-      const m = ready.exec(text);
-      if (m !== null) resolve({ child, match: m });
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (c) => reject(new Error(`child exited ${c}: ${text}`)));
-  });
-}
-
-/** User and system CPU seconds of a process so far (Linux /proc). */
-function cpu(pid: number): { user: number; system: number } {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
-}
-
-const upstream = await start(['--input-type=module', '-e', `const { startDemoUpstream } = await import(${JSON.stringify(join(root, 'dist', 'index.js'))}); const u = await startDemoUpstream(); console.log('UP ' + u.url);`], /UP (\S+)\n/);
+const upstream = await start(demoUpstreamArgs(join(root, 'dist', 'index.js')), /UP (\S+)\n/);
 const env = { PALISADE_HOME: join(out, '.palisade') };
 execFileSync(process.execPath, [builds.B, 'init'], { cwd: out, env: { ...process.env, ...env } });
 writeFileSync(join(env.PALISADE_HOME, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstream.match[1]}" }\ngateway: { audit: background }\n`);
@@ -70,9 +47,9 @@ for (const mode of values.modes.split(',')) {
         const g = gateways[side];
         const opts = { url: `${g.url}/v1/chat/completions`, method: 'POST' as const, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: body(mode === 'sse'), connections };
         await autocannon({ ...opts, duration: 1 });
-        const c0 = cpu(g.pid);
+        const c0 = cpuTimes(g.pid);
         const r = await autocannon({ ...opts, duration: Number(values.seconds) });
-        const c1 = cpu(g.pid);
+        const c1 = cpuTimes(g.pid);
         if (r.errors + r.non2xx > 0) throw new Error(`${side}: ${r.errors + r.non2xx} errors`);
         us[side].push(((c1.user - c0.user + c1.system - c0.system) * 1e6) / Math.max(1, r.requests.total));
       }

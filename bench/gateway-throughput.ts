@@ -11,10 +11,12 @@
  * own overhead inflates the figures. `--main-only` measures the main table without the profiler and stops there too.
  *
  * The demo upstream's own CPU per request (plain node:http, measured on the direct runs) is reported beside the
- * gateway's: a yardstick of the machine's speed at the time, so runs on different days or hosts can be compared.
+ * gateway's: a yardstick of the machine's speed at the time, so runs on different days or hosts can be compared. So is
+ * a bare Node proxy's (bench/lib/bare-proxy.mjs), the floor that any proxy on Node pays for sockets, HTTP and wake-ups;
+ * and each CPU figure names its kernel (system time) part.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +24,7 @@ import autocannon from 'autocannon';
 import { request } from 'undici';
 import { hotLines, hotSpots } from './lib/cpu-profile.js';
 import { describeMachine } from './lib/machine.js';
+import { cpuTimes, demoUpstreamArgs, peakRssMiB, processStarter } from './lib/processes.js';
 import { writeResults } from './lib/report.js';
 import { table } from './lib/stats.js';
 
@@ -34,40 +37,9 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const bin = join(root, 'bin', 'palisade.js');
 const loadStart = loadavg().map((l) => l.toFixed(2)).join(' ');
-const children: ChildProcess[] = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+const { start, children } = processStarter(out);
 
-/** Starts a child and resolves with the first match of `ready` in its output. */
-function start(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, args, { cwd: out, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let text = '';
-  return new Promise((resolve, reject) => {
-    const on = (b: Buffer): void => {
-      text += b.toString();
-      const m = ready.exec(text);
-      if (m !== null) resolve({ child, match: m });
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (c) => reject(new Error(`child exited ${c}: ${text}`)));
-  });
-}
-
-/** Peak resident memory of a process so far, in MiB (Linux /proc VmHWM). */
-function peakRssMiB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m === null ? Number.NaN : Number(m[1]) / 1024;
-}
-
-/** User + system CPU seconds of a process so far (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-const upstream = await start(['--input-type=module', '-e', `const { startDemoUpstream } = await import(${JSON.stringify(join(root, 'dist', 'index.js'))}); const u = await startDemoUpstream(); console.log('UP ' + u.url);`], /UP (\S+)\n/);
+const upstream = await start(demoUpstreamArgs(join(root, 'dist', 'index.js')), /UP (\S+)\n/);
 const upstreamUrl = upstream.match[1]!;
 const home = join(out, '.palisade');
 execFileSync(process.execPath, [bin, 'init'], { cwd: out, env: { ...process.env, PALISADE_HOME: home } });
@@ -95,16 +67,20 @@ interface Run {
   p50: number;
   p99: number;
   cpuUsPerReq?: number;
+  /** The kernel's part of cpuUsPerReq (system time: socket reads and writes, epoll, wake-ups). */
+  sysUsPerReq?: number;
   errors: number;
 }
 
 async function load(url: string, key: string | undefined, stream: boolean, connections: number, pid?: number): Promise<Run> {
   const opts = { url: `${url}/chat/completions`, method: 'POST' as const, headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) }, body: body(stream), connections, pipelining: 1 };
   await autocannon({ ...opts, duration: 1 });
-  const c0 = pid === undefined ? 0 : cpuSeconds(pid);
+  const c0 = pid === undefined ? undefined : cpuTimes(pid);
   const r = await autocannon({ ...opts, duration: SECONDS });
-  const cpu = pid === undefined ? undefined : ((cpuSeconds(pid) - c0) * 1e6) / Math.max(1, r.requests.total);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, ...(cpu === undefined ? {} : { cpuUsPerReq: cpu }), errors: r.errors + r.non2xx };
+  const n = Math.max(1, r.requests.total);
+  const c1 = pid === undefined ? undefined : cpuTimes(pid);
+  const cpu = c0 === undefined || c1 === undefined ? {} : { cpuUsPerReq: ((c1.user + c1.system - c0.user - c0.system) * 1e6) / n, sysUsPerReq: ((c1.system - c0.system) * 1e6) / n };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, ...cpu, errors: r.errors + r.non2xx };
 }
 
 /** Time to the first SSE data event, sequentially, `n` times: p50 and p99 in ms. */
@@ -123,14 +99,18 @@ async function ttft(url: string, key: string | undefined, n = 300): Promise<{ p5
 
 const rows: string[][] = [];
 const f1 = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
+// The yardstick: a bare node:http + undici proxy with no work of its own (bench/lib/bare-proxy.mjs).
+const bare = await start([join(import.meta.dirname, 'lib', 'bare-proxy.mjs'), upstreamUrl], /listening on (http:\/\/\S+) /);
+const bareV1 = `${bare.match[1]!}/v1`;
 const gw = await gateway('background', false, values.profile);
 const gwV1 = `${gw.base}/v1`;
 for (const stream of [false, true]) {
   for (const c of CONNS) {
     const direct = await load(upstreamUrl, undefined, stream, c, upstream.child.pid);
     const through = await load(gwV1, gw.key, stream, c, gw.child.pid);
+    const floor = values.profile ? undefined : await load(bareV1, undefined, stream, c, bare.child.pid);
     const rt = (r: Run): string => (c === 1 ? `${(1000 / r.rps).toFixed(3)} ms round trip` : `p50 ${r.p50} ms, p99 ${r.p99} ms`);
-    rows.push([stream ? 'SSE' : 'JSON', String(c), `${f1(direct.rps)} req/s, ${rt(direct)}`, `${f1(through.rps)} req/s, ${rt(through)}`, `**${f1(through.cpuUsPerReq!)} µs**`, `${f1(direct.cpuUsPerReq!)} µs (×${(through.cpuUsPerReq! / direct.cpuUsPerReq!).toFixed(1)})`, c === 1 ? `+${(1000 / through.rps - 1000 / direct.rps).toFixed(3)} ms` : `+${(through.p50 - direct.p50).toFixed(0)} ms p50`, String(direct.errors + through.errors)]);
+    rows.push([stream ? 'SSE' : 'JSON', String(c), `${f1(direct.rps)} req/s, ${rt(direct)}`, `${f1(through.rps)} req/s, ${rt(through)}`, `**${f1(through.cpuUsPerReq!)} µs** (kernel ${f1(through.sysUsPerReq!)})`, `${f1(direct.cpuUsPerReq!)} µs (kernel ${f1(direct.sysUsPerReq!)}; ×${(through.cpuUsPerReq! / direct.cpuUsPerReq!).toFixed(1)})`, floor === undefined ? '-' : `${f1(floor.cpuUsPerReq!)} µs (kernel ${f1(floor.sysUsPerReq!)}), ${f1(floor.rps)} req/s`, c === 1 ? `+${(1000 / through.rps - 1000 / direct.rps).toFixed(3)} ms` : `+${(through.p50 - direct.p50).toFixed(0)} ms p50`, String(direct.errors + through.errors)]);
   }
 }
 const tDirect = await ttft(upstreamUrl, undefined);
@@ -138,7 +118,7 @@ const tGateway = await ttft(gwV1, gw.key);
 const peak = peakRssMiB(gw.child.pid!);
 gw.child.kill('SIGTERM');
 await new Promise((r) => gw.child.once('exit', r));
-const MAIN_HEAD = ['mode', 'connections', 'direct to upstream', 'through the gateway', 'gateway CPU / request', 'upstream CPU / request (gateway ×)', 'added', 'errors'];
+const MAIN_HEAD = ['mode', 'connections', 'direct to upstream', 'through the gateway', 'gateway CPU / request (of which kernel)', 'upstream CPU / request (kernel; gateway ×)', 'bare Node proxy CPU / request', 'added', 'errors'];
 if (values['main-only']) {
   console.log(`${table(MAIN_HEAD, rows)}\n\nPeak RSS ${peak.toFixed(0)} MiB; load average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
 }
@@ -209,6 +189,9 @@ the gateway (\`palisade serve\`, guards off, audit in the background, no limits)
 after 1 s of warm-up, pipelining 1) run as three processes on the same ${m.cpus} cores, so req/s is shared with the load
 generator; gateway CPU per request is read from its /proc stat and holds up under that sharing. A 2-message chat
 request, as in research/gateways.md §3. Load average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.
+"Kernel" is the system-time part of a process's CPU (socket reads and writes, epoll, wake-ups). The bare Node proxy
+(bench/lib/bare-proxy.mjs: node:http in, an undici Pool out, no parsing, keys, guards, audit or metrics) is measured
+in the same cell, after the gateway: what any Node proxy pays on this machine at that concurrency.
 
 ${table(MAIN_HEAD, rows)}
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GatewayModelConfig, RegistryModelConfig } from '../core/config-schema.js';
+// Straight from aliases.ts, not the registry's index: that index loads incidents.ts, which imports the gateway's.
 import { changedAliases } from '../registry/aliases.js';
 import type { Store } from '../store/index.js';
 import type { Upstream } from './upstream.js';
