@@ -115,3 +115,46 @@ export function generatedBenignRows(count = 1200, seed = 0x5eed5): TrainRow[] {
   }
   return out;
 }
+
+/** The source of `plantedDocuments` rows. */
+export const PLANTED_SOURCE = 'generated-planted';
+
+/** A generated document with one attack in it: `planted` is the attack's range in `text`. */
+export interface PlantedRow extends TrainRow {
+  planted: [number, number];
+}
+
+/**
+ * Long documents with one attack planted in them, for the document model: `hosts` (normalized benign texts) joined
+ * in a random order into documents of 800–3,000 characters, and one of `attacks` (normalized attack texts) put at
+ * the start, at a paragraph or sentence boundary near the middle, or at the end. Only the windows that hold the
+ * attack are labeled with it (train.ts), so the model learns what an instruction looks like beside ordinary text
+ * instead of learning that long texts are attacks. Without them, every long attack in the training data is a
+ * whole BIPIA email, and a short instruction in a 2,000-character document went unflagged four times in five
+ * (bench/guard-held-out.ts). Deterministic for given inputs and seed.
+ */
+export function plantedDocuments(hosts: readonly string[], attacks: readonly { text: string; label: TrainRow['label'] }[], count: number, seed = 0x91a47): PlantedRow[] {
+  if (hosts.length === 0 || attacks.length === 0) return [];
+  const rand = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const out: PlantedRow[] = [];
+  for (let i = 0; i < count; i++) {
+    const target = 800 + Math.floor(rand() * 2200);
+    let doc = pick(hosts);
+    while (doc.length < target) doc = `${doc}\n\n${pick(hosts)}`;
+    const attack = pick(attacks);
+    const where = rand();
+    let at: number;
+    if (where < 1 / 3) at = 0;
+    else if (where < 2 / 3) {
+      const half = Math.floor(doc.length / 2);
+      const para = doc.indexOf('\n\n', half);
+      const sentence = doc.indexOf('. ', half);
+      at = para >= 0 && (sentence < 0 || para <= sentence) ? para + 2 : sentence >= 0 ? sentence + 2 : half;
+    } else at = doc.length;
+    const before = at === 0 ? '' : `${doc.slice(0, at)}${at === doc.length ? '\n' : ''}`;
+    const after = at === doc.length ? '' : `${at === 0 ? '\n' : ' '}${doc.slice(at)}`;
+    out.push({ text: `${before}${attack.text}${after}`, label: attack.label, source: PLANTED_SOURCE, planted: [before.length, before.length + attack.text.length] });
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import { blockFeatures, blockWindows, type BlockFeatures } from './features.js';
 import { decodeModel, encodeModel, quantize } from './model-file.js';
 import { LABELS, scoreText, type InjectionLabel, type InjectionModel, type LinearModel } from './model.js';
 import { rng } from './rng.js';
-import { GENERATED_SOURCE, generatedBenignRows } from './synthetic.js';
+import { GENERATED_SOURCE, generatedBenignRows, plantedDocuments, type PlantedRow } from './synthetic.js';
 
 export interface TrainRow {
   text: string;
@@ -45,26 +45,45 @@ export interface TrainOptions {
   sourceWeights: [string, number][];
   /** When set, the threshold is picked on held-out rows whose normalized text is at most this long. */
   validateMaxChars?: number;
+  /**
+   * When set, the threshold is picked on held-out rows whose normalized text is longer than this, plus documents
+   * made from held-out rows alone (`validationDocuments`): what the document model reads.
+   */
+  validateMinChars?: number;
+  /**
+   * How many generated documents with a planted attack to add (`plantedDocuments`), built from the rows that are not
+   * held out: benign rows as the documents, short injection rows as what is planted. 0 for none.
+   */
+  planted: number;
 }
 
+/** Texts whose normalized form is at most this long are read by the prompt model (`classifyInjection`). */
+export const PROMPT_MAX_CHARS = 512;
+
+/**
+ * The document model's recipe. Windows of 128 and 256 characters, one starting every 64: an instruction of a
+ * sentence or two planted in a long document fills most of some 128-character window instead of half of a
+ * 256-character one (which is what let four planted instructions in five through, bench/RESULTS.md), and 1,600
+ * generated documents with a planted attack teach it what such a window looks like. Its threshold is picked on
+ * held-out texts longer than the prompt model reads, plus documents made of held-out rows (`validationDocuments`).
+ */
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   bits: 18,
   epochs: 6,
   learningRate: 0.2,
   l2: 1e-6,
   seed: 20261123,
-  block: 128,
-  scales: [2],
+  block: 64,
+  scales: [2, 4],
   validationPercent: 15,
   targetFpr: 0.02,
   labelWeights: [3, 1, 1],
   retrainOnAll: false,
   excludeSources: ['/direct/different_user_input_language'],
   sourceWeights: [],
+  planted: 1600,
+  validateMinChars: PROMPT_MAX_CHARS,
 };
-
-/** Texts whose normalized form is at most this long are read by the prompt model (`classifyInjection`). */
-export const PROMPT_MAX_CHARS = 512;
 
 /**
  * CyberSecEval direct-injection categories whose user inputs are mostly ordinary requests that are attacks only
@@ -77,18 +96,21 @@ export const OFF_TASK_SOURCES = ['overload_with_information', 'hypothetical_scen
 /**
  * The prompt model's recipe: the document model's, plus the generated benign rows (synthetic.ts), the off-task
  * categories at 0.3, stronger L2 (3e-5: fewer weights on rare n-grams, which is what made single words like "poem"
- * decisive) and one window of four blocks, the whole prompt. Its threshold is picked on held-out rows of at most
- * `PROMPT_MAX_CHARS` characters, the only ones it will read.
+ * decisive) and one window of four 128-character blocks, the whole prompt; no planted documents. Its threshold is
+ * picked on held-out rows of at most `PROMPT_MAX_CHARS` characters, the only ones it will read.
  */
 export const DEFAULT_PROMPT_OPTIONS: TrainOptions = {
   ...DEFAULT_TRAIN_OPTIONS,
   l2: 3e-5,
+  block: 128,
   scales: [4],
   sourceWeights: OFF_TASK_SOURCES.map((x) => [x, 0.3]),
   validateMaxChars: PROMPT_MAX_CHARS,
+  planted: 0,
+  validateMinChars: undefined,
 };
 
-interface Example {
+export interface Example {
   idx: Int32Array;
   val: Float64Array;
   label: number;
@@ -138,6 +160,47 @@ export function examplesOf(row: TrainRow, opts: TrainOptions, benignCorpus: stri
   }
   return out;
 }
+
+/**
+ * The training examples of a generated document with a planted attack, windowed as `scoreText` windows its
+ * normalized text: windows that hold at least half of the attack (or half a window of it, when the attack is
+ * longer) carry its label, windows that hold none of it are benign, and the few that hold a sliver of it are left
+ * out. The attack is found again in the normalized document by its own normalized text (normalization collapses
+ * the whitespace around it); a document where it cannot be found gives no examples.
+ */
+export function plantedExamples(row: PlantedRow, opts: TrainOptions): Example[] {
+  const text = normalize(row.text).text;
+  const attack = normalize(row.text.slice(...row.planted)).text;
+  const from = text.indexOf(attack);
+  if (attack.length === 0 || from < 0) return [];
+  const to = from + attack.length;
+  const label = LABELS.indexOf(row.label);
+  const f = blockFeatures(text, opts.bits, opts.block);
+  const out: Example[] = [];
+  for (const [s, e] of blockWindows(f.ends.length, opts.scales)) {
+    const ws = s * opts.block;
+    const we = Math.min(text.length, e * opts.block);
+    const overlap = Math.max(0, Math.min(we, to) - Math.max(ws, from));
+    if (overlap === 0) out.push(example(f, s, e, 0, 1));
+    else if (overlap >= Math.min(to - from, we - ws) / 2) out.push(example(f, s, e, label, 1));
+  }
+  return out;
+}
+
+/**
+ * Documents for picking the document model's threshold, made from held-out rows only: 200 of benign rows joined
+ * (800–3,000 characters) and 200 with a held-out attack planted in them. Without them the held-out rows longer than
+ * 512 characters are mostly whole BIPIA emails and long jailbreaks, and a handful of benign ones: too few to say
+ * what one threshold does to ordinary long documents.
+ */
+function validationDocuments(heldOut: { hosts: string[]; attacks: { text: string; label: InjectionLabel }[] }, seed: number): TrainRow[] {
+  const clean = plantedDocuments(heldOut.hosts, [{ text: '', label: 'benign' }], 200, seed ^ 0x5a5a);
+  return [...clean.map((d) => ({ text: d.text, label: 'benign' as const })), ...plantedDocuments(heldOut.hosts, heldOut.attacks, 200, seed ^ 0xa5a5)];
+}
+
+/** Short injection rows, the kind planted in documents: not off-task CyberSecEval categories, not whole emails. */
+const plantable = (r: TrainRow, text: string): boolean =>
+  r.label === 'injection' && text.length >= 40 && text.length <= 400 && !OFF_TASK_SOURCES.some((x) => (r.source ?? '').includes(x)) && !(r.source ?? '').startsWith('bipia');
 
 const isHeldOut = (text: string, percent: number): boolean => createHash('sha256').update(text).digest().readUInt32BE(0) % 100 < percent;
 
@@ -223,17 +286,30 @@ export function trainInjectionModel(allRows: readonly TrainRow[], opts: TrainOpt
   const perRow = rows.map((r) => examplesOf(r, opts, benignCorpus));
   // Generated rows are always trained on: the threshold is picked on real rows only.
   const held = rows.map((r) => !(r.source ?? '').startsWith(GENERATED_SOURCE) && isHeldOut(r.text, opts.validationPercent));
-  const validates = (r: TrainRow): boolean => opts.validateMaxChars === undefined || normalize(r.text).text.length <= opts.validateMaxChars;
+  // Planted documents are made of training rows only, so the held-out rows that pick the threshold stay unseen.
+  const part = (heldOut: boolean): { hosts: string[]; attacks: { text: string; label: InjectionLabel }[] } => {
+    const texts = rows.flatMap((r, i) => (held[i] !== heldOut || (r.source ?? '').startsWith(GENERATED_SOURCE) ? [] : [{ row: r, text: normalize(r.text).text }]));
+    return { hosts: texts.filter((t) => t.row.label === 'benign').map((t) => t.text), attacks: texts.filter((t) => plantable(t.row, t.text)).map((t) => ({ text: t.text, label: t.row.label })) };
+  };
+  const trainable = part(false);
+  const planted = plantedDocuments(trainable.hosts, trainable.attacks, opts.planted, opts.seed).flatMap((r) => plantedExamples(r, opts));
+  const validates = (r: TrainRow): boolean => {
+    const n = normalize(r.text).text.length;
+    return (opts.validateMaxChars === undefined || n <= opts.validateMaxChars) && (opts.validateMinChars === undefined || n > opts.validateMinChars);
+  };
   const meta = (threshold: number, extra: Record<string, unknown>): InjectionModel => ({ bits: opts.bits, weights: new Int8Array(0), scale: 1, bias: new Float64Array(3), threshold, block: opts.block, scales: opts.scales, meta: extra });
 
   // 1. Threshold from the held-out rows, scored through the same quantized file the package ships.
-  const first = fit(perRow.flatMap((e, i) => (held[i] ? [] : e)), opts);
+  const first = fit([...perRow.flatMap((e, i) => (held[i] ? [] : e)), ...planted], opts);
   const probe = decodeModel(encodeModel({ ...meta(0.5, {}), ...quantize(first.weights), bias: first.bias }));
   const scored = rows.flatMap((r, i) => (held[i] && validates(r) ? [{ score: rowScore(probe, r.text).score, positive: r.label !== 'benign' }] : []));
+  if (opts.validateMinChars !== undefined) {
+    for (const d of validationDocuments(part(true), opts.seed)) scored.push({ score: rowScore(probe, d.text).score, positive: d.label !== 'benign' });
+  }
   const validation = pickThreshold(scored, opts.targetFpr);
 
   // 2. The shipped model: all rows, same options, that threshold.
-  const all = opts.retrainOnAll ? fit(perRow.flat(), opts) : first;
+  const all = opts.retrainOnAll ? fit([...perRow.flat(), ...planted], opts) : first;
   const model = {
     ...meta(validation.threshold, { trainedOn: dataDigest, rows: rows.length, options: opts, validation, labels: LABELS }),
     ...quantize(all.weights),
@@ -266,24 +342,40 @@ export function pickThreshold(scored: readonly { score: number; positive: boolea
 export const PROMPT_TEMPERATURE = 3;
 
 /**
+ * The score at which the shipped models flag: each model's own threshold (picked on its own held-out texts) is
+ * moved here. A fixed point on the scale means a threshold set in a config keeps its meaning when the models are
+ * retrained, and the guard's block level (0.95) sits at the same distance above flagging for prompts and documents.
+ * A round value near where the first shipped model's own threshold fell (0.604).
+ */
+export const SHARED_THRESHOLD = 0.6;
+
+const logit = (x: number): number => Math.log(x / (1 - x));
+
+/**
  * The shipped pair: the document model (`DEFAULT_TRAIN_OPTIONS` on the training rows) and the prompt model
- * (`DEFAULT_PROMPT_OPTIONS` on the same rows plus `generatedBenignRows()`), in one file. The prompt model's logits
- * are scaled by `temperature` and its benign bias shifted by T·logit(t_p) − logit(t_d), which puts its own threshold
- * t_p on (about: exactly for two classes) the document model's t_d and keeps the order of its scores, so one
- * threshold and the guard's block level serve both.
+ * (`DEFAULT_PROMPT_OPTIONS` on the same rows plus `generatedBenignRows()`), in one file. Each keeps the order of its
+ * scores but is moved onto one scale: the prompt model's logits are multiplied by `temperature`, and each model's
+ * benign bias is shifted by T·logit(t_own) − logit(SHARED_THRESHOLD) (T = 1 for the document model), which puts its
+ * own threshold on `SHARED_THRESHOLD` (exactly for two classes, about for three). One threshold and the guard's
+ * block level then serve both.
  */
 export function trainInjectionModels(rows: readonly TrainRow[], dataDigest = '', docOpts: TrainOptions = DEFAULT_TRAIN_OPTIONS, promptOpts: TrainOptions = DEFAULT_PROMPT_OPTIONS, generated: readonly TrainRow[] = generatedBenignRows(), temperature = PROMPT_TEMPERATURE): TrainResult & { prompt: TrainResult['validation'] } {
   const doc = trainInjectionModel(rows, docOpts, dataDigest);
   const prompt = trainInjectionModel([...rows, ...generated], promptOpts, dataDigest);
-  const td = doc.validation.threshold;
-  const tp = prompt.validation.threshold;
-  const logit = (x: number): number => Math.log(x / (1 - x));
-  const shift = temperature * logit(tp) - logit(td);
-  const bias = Float64Array.from(prompt.model.bias, (b) => b * temperature);
-  bias[0] = bias[0]! + shift;
+  const onScale = (m: LinearModel, own: number, t: number): { bias: Float64Array; shift: number } => {
+    const shift = t * logit(own) - logit(SHARED_THRESHOLD);
+    const bias = Float64Array.from(m.bias, (b) => b * t);
+    bias[0] = bias[0]! + shift;
+    return { bias, shift };
+  };
+  const d = onScale(doc.model, doc.validation.threshold, 1);
+  const p = onScale(prompt.model, prompt.validation.threshold, temperature);
   const model: InjectionModel = {
     ...doc.model,
-    prompt: { maxChars: PROMPT_MAX_CHARS, model: { ...prompt.model, scale: prompt.model.scale * temperature, bias }, meta: { ...prompt.model.meta, generatedRows: generated.length, ownThreshold: tp, temperature, benignBiasShift: shift } },
+    bias: d.bias,
+    threshold: SHARED_THRESHOLD,
+    meta: { ...doc.model.meta, ownThreshold: doc.validation.threshold, benignBiasShift: d.shift },
+    prompt: { maxChars: PROMPT_MAX_CHARS, model: { ...prompt.model, scale: prompt.model.scale * temperature, bias: p.bias }, meta: { ...prompt.model.meta, generatedRows: generated.length, ownThreshold: prompt.validation.threshold, temperature, benignBiasShift: p.shift } },
   };
   const bytes = encodeModel(model);
   return { bytes, model: decodeModel(bytes), validation: doc.validation, prompt: prompt.validation };
