@@ -12,7 +12,8 @@
  * - planted: twelve attack instructions written for this script, each put at the start, the middle (at a sentence
  *   boundary) and the end of the first six joined benign documents (216 documents); missed = not flagged.
  *
- * The base model defaults to models/injection.bin at REV (default e294b6e, the commit before the prompt model).
+ * The base model defaults to models/injection.bin at REV (default 8af6c46, the commit before the document model
+ * learned planted instructions; e294b6e is the one before the prompt model).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,7 +27,7 @@ import { table } from './lib/stats.js';
 const root = join(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: {
-    'base-rev': { type: 'string', default: 'e294b6e' },
+    'base-rev': { type: 'string', default: '8af6c46' },
     base: { type: 'string' },
     model: { type: 'string', default: join(root, 'models', 'injection.bin') },
     data: { type: 'string', default: join(root, '..', 'shared', 'data', 'prompt-injection', 'eval.jsonl') },
