@@ -4,11 +4,11 @@ export const LABELS = ['benign', 'injection', 'jailbreak'] as const;
 export type InjectionLabel = (typeof LABELS)[number];
 
 /**
- * One multinomial logistic regression over hashed n-grams (the part `scoreText` needs). `weights[bucket * 3 + label] × scale` is a weight (int8:
- * the 768 KiB table stays in cache, and sums of small integers are exact); `threshold` applies to
- * 1 − P(benign). Texts are cut into blocks of `block` characters and read in overlapping windows of `scales[i]`
- * blocks, one starting at every block: small windows find an instruction planted in a long document before the
- * text around it dilutes it, large ones see the context of longer attacks.
+ * One multinomial logistic regression over hashed n-grams (the part `scoreText` needs). `weights[bucket * 3 + label]
+ * × scale` is a weight (int8: the 768 KiB table stays in cache, and sums of small integers are exact). Texts are
+ * cut into blocks of `block` characters and read in overlapping windows of `scales[i]` blocks, one starting at every
+ * block: small windows find an instruction planted in a long document before the text around it dilutes it, large
+ * ones see the context of longer attacks.
  */
 export interface LinearModel {
   bits: number;
@@ -22,8 +22,9 @@ export interface LinearModel {
 /**
  * The shipped classifier: the document model (its fields at the top level, for documents, emails and tool output)
  * and, optionally, a prompt model used instead for texts whose normalized form is at most `prompt.maxChars`
- * characters (`classifyInjection`). Both score on one scale: the prompt model's benign bias is shifted so that its
- * own threshold falls on `threshold` (train.ts), so one threshold and one block level apply to either.
+ * characters (`classifyInjection`). Both score on one scale: each model's benign bias is shifted so that its own
+ * threshold falls on `threshold` (`SHARED_THRESHOLD`, train.ts), so one threshold and one block level apply to
+ * either. `threshold` applies to 1 − P(benign).
  */
 export interface InjectionModel extends LinearModel {
   threshold: number;

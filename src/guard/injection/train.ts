@@ -194,6 +194,7 @@ export function plantedExamples(row: PlantedRow, opts: TrainOptions): Example[] 
  * what one threshold does to ordinary long documents.
  */
 function validationDocuments(heldOut: { hosts: string[]; attacks: { text: string; label: InjectionLabel }[] }, seed: number): TrainRow[] {
+  // Planting an empty text makes a plain joined document (with one extra separator where the attack would be).
   const clean = plantedDocuments(heldOut.hosts, [{ text: '', label: 'benign' }], 200, seed ^ 0x5a5a);
   return [...clean.map((d) => ({ text: d.text, label: 'benign' as const })), ...plantedDocuments(heldOut.hosts, heldOut.attacks, 200, seed ^ 0xa5a5)];
 }
