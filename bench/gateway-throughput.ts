@@ -8,7 +8,8 @@
  *
  * `--profile` runs the guards-off gateway under `node --cpu-prof` for the main table only, prints where its CPU goes
  * (self time by function and by source line) and stops there; it writes nothing to RESULTS.md, since the profiler's
- * own overhead inflates the figures. `--main-only` measures the main table without the profiler and stops there too.
+ * own overhead inflates the figures. `--main-only` measures the main table without the profiler and stops there too;
+ * `--guards-only` measures only the guards-on table (2,000 interleaved requests per case instead of 1,000).
  *
  * The demo upstream's own CPU per request (plain node:http, measured on the direct runs) is reported beside the
  * gateway's: a yardstick of the machine's speed at the time, so runs on different days or hosts can be compared. So is
@@ -28,7 +29,7 @@ import { cpuTimes, demoUpstreamArgs, peakRssMiB, processStarter } from './lib/pr
 import { writeResults } from './lib/report.js';
 import { table } from './lib/stats.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '1,10,100,1000' }, 'no-write': { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, 'main-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '1,10,100,1000' }, 'no-write': { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, 'main-only': { type: 'boolean', default: false }, 'guards-only': { type: 'boolean', default: false }, warmup: { type: 'string', default: '5' } } });
 const SECONDS = Number(values.seconds);
 const CONNS = values.connections.split(',').map(Number);
 const root = join(import.meta.dirname, '..');
@@ -83,6 +84,15 @@ async function load(url: string, key: string | undefined, stream: boolean, conne
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, ...cpu, errors: r.errors + r.non2xx };
 }
 
+/** `--warmup` seconds of JSON and then SSE traffic at 10 connections to each target, results discarded. */
+async function warm(targets: [string, string | undefined][]): Promise<void> {
+  for (const [url, key] of targets) {
+    for (const stream of [false, true]) {
+      await autocannon({ url: `${url}/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) }, body: body(stream), connections: 10, duration: Number(values.warmup) / 2 });
+    }
+  }
+}
+
 /** Time to the first SSE data event, sequentially, `n` times: p50 and p99 in ms. */
 async function ttft(url: string, key: string | undefined, n = 300): Promise<{ p50: number; p99: number }> {
   const xs: number[] = [];
@@ -97,6 +107,33 @@ async function ttft(url: string, key: string | undefined, n = 300): Promise<{ p5
   return { p50: xs[Math.floor(n / 2)]!, p99: xs[Math.floor(n * 0.99)]! };
 }
 
+/**
+ * Added latency of the guards, measured sequentially with both gateways up at once and their requests interleaved
+ * (off, on, off, on, …), so a shared machine's changing load falls on both alike: p50 and p99 of the whole round trip
+ * (JSON) or of the time to the first event and to the end (SSE), in ms.
+ */
+async function interleaved(off: { base: string; key: string }, on: { base: string; key: string }, stream: boolean, n: number): Promise<{ off: number[]; on: number[]; offFirst: number[]; onFirst: number[] }> {
+  const r = { off: [] as number[], on: [] as number[], offFirst: [] as number[], onFirst: [] as number[] };
+  const once = async (g: { base: string; key: string }): Promise<[number, number]> => {
+    const t = performance.now();
+    const res = await request(`${g.base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${g.key}` }, body: body(stream) });
+    if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode} from ${g.base}`);
+    let first: number | undefined;
+    for await (const chunk of res.body) if (first === undefined && (chunk as Buffer).length > 0) first = performance.now() - t;
+    return [performance.now() - t, first ?? Number.NaN];
+  };
+  for (let i = 0; i < n; i++) {
+    for (const side of i % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+      const [total, first] = await once(side === 'off' ? off : on);
+      r[side].push(total);
+      r[side === 'off' ? 'offFirst' : 'onFirst'].push(first);
+    }
+  }
+  for (const xs of Object.values(r)) xs.sort((a, b) => a - b);
+  return r;
+}
+const pct = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
 const rows: string[][] = [];
 const f1 = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
 // The yardstick: a bare node:http + undici proxy with no work of its own (bench/lib/bare-proxy.mjs).
@@ -104,8 +141,11 @@ const bare = await start([join(import.meta.dirname, 'lib', 'bare-proxy.mjs'), up
 const bareV1 = `${bare.match[1]!}/v1`;
 const gw = await gateway('background', false, values.profile);
 const gwV1 = `${gw.base}/v1`;
+// Steady state, not start-up: V8 compiles the hot paths over the first thousands of requests (a fresh gateway's first
+// request takes tens of ms, its first thousand about 1.5 ms each), so every process gets JSON and SSE traffic first.
+await warm([[upstreamUrl, undefined], [gwV1, gw.key], [bareV1, undefined]]);
 for (const stream of [false, true]) {
-  for (const c of CONNS) {
+  for (const c of values['guards-only'] ? [] : CONNS) {
     const direct = await load(upstreamUrl, undefined, stream, c, upstream.child.pid);
     const through = await load(gwV1, gw.key, stream, c, gw.child.pid);
     const floor = values.profile ? undefined : await load(bareV1, undefined, stream, c, bare.child.pid);
@@ -139,21 +179,41 @@ if (values.profile || values['main-only']) {
 // The same gateway with every guard on and a 1,000-character prompt, against the guards-off gateway with that prompt.
 prompt = LONG;
 const guardRows: string[][] = [];
+const GUARD_N = values['guards-only'] ? 2000 : 1000;
 {
   const off = await gateway('background');
-  const offRuns = { json: await load(`${off.base}/v1`, off.key, false, 1, off.child.pid), sse: await load(`${off.base}/v1`, off.key, true, 1, off.child.pid), json10: await load(`${off.base}/v1`, off.key, false, 10, off.child.pid) };
-  off.child.kill('SIGTERM');
-  await new Promise((r) => off.child.once('exit', r));
   const on = await gateway('background', true);
+  await warm([[`${off.base}/v1`, off.key], [`${on.base}/v1`, on.key]]);
+  const offRuns = { json: await load(`${off.base}/v1`, off.key, false, 1, off.child.pid), sse: await load(`${off.base}/v1`, off.key, true, 1, off.child.pid), json10: await load(`${off.base}/v1`, off.key, false, 10, off.child.pid) };
   const onRuns = { json: await load(`${on.base}/v1`, on.key, false, 1, on.child.pid), sse: await load(`${on.base}/v1`, on.key, true, 1, on.child.pid), json10: await load(`${on.base}/v1`, on.key, false, 10, on.child.pid) };
-  const onTtft = await ttft(`${on.base}/v1`, on.key);
-  on.child.kill('SIGTERM');
-  await new Promise((r) => on.child.once('exit', r));
-  for (const [label, a, b] of [['JSON, 1 connection', offRuns.json, onRuns.json], ['SSE, 1 connection', offRuns.sse, onRuns.sse], ['JSON, 10 connections', offRuns.json10, onRuns.json10]] as const) {
-    const one = label.includes(' 1 connection');
-    guardRows.push([label, one ? `${(1000 / a.rps).toFixed(3)} ms` : `p50 ${a.p50} ms, p99 ${a.p99} ms`, one ? `${(1000 / b.rps).toFixed(3)} ms` : `p50 ${b.p50} ms, p99 ${b.p99} ms`, one ? `+${(1000 / b.rps - 1000 / a.rps).toFixed(3)} ms` : `+${b.p50 - a.p50} ms p50, +${b.p99 - a.p99} ms p99`, `${f1(a.cpuUsPerReq!)} → ${f1(b.cpuUsPerReq!)} µs`, String(a.errors + b.errors)]);
+  const json = await interleaved(off, on, false, GUARD_N);
+  const sse = await interleaved(off, on, true, GUARD_N);
+  for (const g of [off, on]) {
+    g.child.kill('SIGTERM');
+    await new Promise((r) => g.child.once('exit', r));
   }
-  guardRows.push(['SSE time to first event', '', `p50 ${onTtft.p50.toFixed(3)} ms, p99 ${onTtft.p99.toFixed(3)} ms`, '', '', '']);
+  const ms = (x: number): string => `${x.toFixed(3)} ms`;
+  const seq = (label: string, a: number[], b: number[], cpu: [Run, Run] | undefined): string[] => [
+    label,
+    `p50 ${ms(pct(a, 0.5))}, p99 ${ms(pct(a, 0.99))}`,
+    `p50 ${ms(pct(b, 0.5))}, p99 ${ms(pct(b, 0.99))}`,
+    `**+${(pct(b, 0.5) - pct(a, 0.5)).toFixed(3)} ms p50, +${(pct(b, 0.99) - pct(a, 0.99)).toFixed(3)} ms p99**`,
+    cpu === undefined ? '' : `${f1(cpu[0].cpuUsPerReq!)} → ${f1(cpu[1].cpuUsPerReq!)} µs`,
+    cpu === undefined ? '0' : String(cpu[0].errors + cpu[1].errors),
+  ];
+  guardRows.push(seq('JSON, 1 connection, round trip', json.off, json.on, [offRuns.json, onRuns.json]));
+  guardRows.push(seq('SSE, 1 connection, round trip', sse.off, sse.on, [offRuns.sse, onRuns.sse]));
+  guardRows.push(seq('SSE, 1 connection, time to first event', sse.offFirst, sse.onFirst, undefined));
+  const a = offRuns.json10;
+  const b = onRuns.json10;
+  guardRows.push(['JSON, 10 connections (autocannon)', `p50 ${a.p50} ms, p99 ${a.p99} ms`, `p50 ${b.p50} ms, p99 ${b.p99} ms`, `+${b.p50 - a.p50} ms p50, +${b.p99 - a.p99} ms p99`, `${f1(a.cpuUsPerReq!)} → ${f1(b.cpuUsPerReq!)} µs`, String(a.errors + b.errors)]);
+}
+const GUARD_HEAD = ['case', 'guards off', 'all guards on', 'added', 'gateway CPU / request', 'errors'];
+if (values['guards-only']) {
+  console.log(`${table(GUARD_HEAD, guardRows)}\n\nLoad average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
+  for (const c of children) c.kill('SIGTERM');
+  rmSync(out, { recursive: true, force: true });
+  process.exit(0);
 }
 prompt = 'Write one sentence about the sea.';
 
@@ -172,6 +232,27 @@ const instanceRows: string[][] = [];
   }
 }
 
+// Start-up, on its own: a fresh gateway process (guards off, then all guards on), from spawn to listening, then
+// sequential requests with the 2-message chat request.
+const coldRows: string[][] = [];
+for (const guards of [false, true]) {
+  const t0 = performance.now();
+  const g = await gateway('background', guards);
+  const listening = performance.now() - t0;
+  const xs: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const t = performance.now();
+    const res = await request(`${g.base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${g.key}` }, body: body(false) });
+    await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`cold start: HTTP ${res.statusCode}`);
+    xs.push(performance.now() - t);
+  }
+  g.child.kill('SIGTERM');
+  await new Promise((r) => g.child.once('exit', r));
+  const med = (a: number[]): string => `${[...a].sort((x, y) => x - y)[a.length >> 1]!.toFixed(2)} ms`;
+  coldRows.push([guards ? 'all guards on' : 'guards off', `${(listening / 1000).toFixed(2)} s`, `${xs[0]!.toFixed(1)} ms`, med(xs.slice(1, 100)), med(xs.slice(100, 1000)), med(xs.slice(1000))]);
+}
+
 const req = await gateway('required');
 const required = await load(`${req.base}/v1`, req.key, false, 10, req.child.pid);
 const background = await load(gwV1.replace(gw.base, req.base), req.key, false, 10);
@@ -186,8 +267,9 @@ const block = `## Gateway
 \`npm run build && npx tsx bench/gateway-throughput.ts --seconds ${SECONDS} --connections ${CONNS.join(',')}\` (\`npm run bench:gateway\`),
 ${new Date().toISOString().slice(0, 10)}, ${m.cpus} × ${m.cpuModel}, Node ${m.node}, commit ${m.commit}. The demo upstream (node:http),
 the gateway (\`palisade serve\`, guards off, audit in the background, no limits) and autocannon 8 (${SECONDS} s per cell
-after 1 s of warm-up, pipelining 1) run as three processes on the same ${m.cpus} cores, so req/s is shared with the load
-generator; gateway CPU per request is read from its /proc stat and holds up under that sharing. A 2-message chat
+after 1 s of warm-up, pipelining 1; each process first gets ${values.warmup} s of traffic, so the figures are steady
+state; start-up is measured on its own below) run as three processes on the same ${m.cpus} cores, so req/s is shared
+with the load generator; gateway CPU per request is read from its /proc stat and holds up under that sharing. A 2-message chat
 request, as in research/gateways.md §3. Load average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.
 "Kernel" is the system-time part of a process's CPU (socket reads and writes, epoll, wake-ups). The bare Node proxy
 (bench/lib/bare-proxy.mjs: node:http in, an undici Pool out, no parsing, keys, guards, audit or metrics) is measured
@@ -196,15 +278,21 @@ in the same cell, after the gateway: what any Node proxy pays on this machine at
 ${table(MAIN_HEAD, rows)}
 
 All guards on (input: injection, secrets, pii; output: secrets, pii, canary-token) with a 988-character benign prompt,
-against the guards-off gateway with the same prompt (at 1 connection, round trip = 1 / req/s):
+against the guards-off gateway with the same prompt. Both gateways run at once; the 1-connection latencies are ${GUARD_N}
+sequential requests to each, interleaved (off, on, on, off, …); CPU per request is from 5 s autocannon runs.
 
-${table(['case', 'guards off', 'all guards on', 'added', 'gateway CPU / request', 'errors'], guardRows)}
+${table(GUARD_HEAD, guardRows)}
 
 Peak gateway memory over all of the runs above (up to ${Math.max(...CONNS)} concurrent connections): ${peak.toFixed(0)} MiB RSS.
 
 Instances sharing one SQLite store (the audit log takes the database lock), 100 connections in total, JSON:
 
 ${table(['gateway processes', 'throughput', 'latency', 'errors'], instanceRows)}
+
+Start-up: a fresh \`palisade serve\` (this includes creating an API key with the CLI first, about 0.4 s), then 2,000
+sequential requests; round trip of the first, and medians of the next ranges:
+
+${table(['gateway', 'spawn to listening', 'request 1', 'requests 2–100', '101–1,000', '1,001–2,000'], coldRows)}
 
 Streams, time to the first event (sequential, 300 requests): direct p50 ${tDirect.p50.toFixed(3)} ms / p99 ${tDirect.p99.toFixed(3)} ms,
 through the gateway p50 ${tGateway.p50.toFixed(3)} ms / p99 ${tGateway.p99.toFixed(3)} ms.

@@ -30,7 +30,8 @@ const server = http.createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
+// The same accept backlog as `palisade serve`, so the floor is measured under the same connection storms.
+server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
   const a = server.address();
   console.log(`listening on http://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0} `);
 });

@@ -1,5 +1,5 @@
 /** The audit layer: an append-only RFC 9162 Merkle log with C2SP signed checkpoints, over the store. */
-export { AuditLog, type AuditEvent, type AuditLogOptions, type Recorded, type Clock } from './log.js';
+export { AuditLog, type AuditEvent, type DeferredAuditEvent, type AuditLogOptions, type Recorded, type Clock } from './log.js';
 export { logKey, logVerifier, originOf, type LogKey } from './log-key.js';
 export { acceptRotation, rotationStatement, ROTATION_EVENT_TYPE, type RotationData } from './rotation.js';
 export { checkpointOf, proveInclusion, proveConsistency, checkpointBody, type CheckpointView, type InclusionView, type ConsistencyView } from './log-read.js';

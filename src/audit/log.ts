@@ -42,8 +42,21 @@ export interface AuditLogOptions {
 /** Events per transaction and checkpoint: one commit and one signature amortised over many writers. */
 const MAX_BATCH = 2000;
 
+/**
+ * An event whose data is made when its batch is written ({@link AuditLog.recordDeferred}): work that costs a caller
+ * tens of microseconds one at a time (keyed digests, building the data) runs in a tight loop over the whole batch.
+ */
+export interface DeferredAuditEvent {
+  type: string;
+  actor: string;
+  subject: string;
+  data: () => Record<string, unknown>;
+}
+
 interface Pending {
   event: AuditEvent;
+  /** Makes `event.data` when the batch is taken; the event is checked then. */
+  make?: () => Record<string, unknown>;
   /** Set on a key rotation, which is appended alone: its checkpoint is signed by both keys. */
   rotateTo?: LogKey;
   resolve: (r: Recorded) => void;
@@ -82,9 +95,17 @@ export class AuditLog {
   }
 
   record(event: AuditEvent): Promise<Recorded> {
-    checkEvent(event);
-    if (event.type === ROTATION_EVENT_TYPE) throw new AuditError('AUDIT_EVENT_INVALID', `${ROTATION_EVENT_TYPE} entries are written only by a key rotation (palisade audit rotate-key)`);
+    checkCallerEvent(event);
     return this.enqueue({ event });
+  }
+
+  /**
+   * As {@link record}, but `data()` runs when the event's batch is taken from the queue (within `lingerMs`), and the
+   * event is checked then: a bad event or a throwing `data()` rejects this call's promise alone, never its batch.
+   * For callers on a hot path whose entry is not needed at once (the gateway's background request entries).
+   */
+  recordDeferred(event: DeferredAuditEvent): Promise<Recorded> {
+    return this.enqueue({ event: { type: event.type, actor: event.actor, subject: event.subject, data: {} }, make: event.data });
   }
 
   /**
@@ -120,7 +141,8 @@ export class AuditLog {
       while (this.queue.length > 0) {
         // A rotation goes alone; the events before it form a batch of their own.
         const stop = this.queue.findIndex((p) => p.rotateTo !== undefined);
-        const batch = this.queue.splice(0, stop === 0 ? 1 : Math.min(MAX_BATCH, stop < 0 ? MAX_BATCH : stop));
+        const batch = materialize(this.queue.splice(0, stop === 0 ? 1 : Math.min(MAX_BATCH, stop < 0 ? MAX_BATCH : stop)));
+        if (batch.length === 0) continue;
         const next = batch[0]!.rotateTo;
         try {
           const results = await withAppendLock(this.store, async (db) => {
@@ -219,6 +241,31 @@ async function loadFrontier(db: Kysely<Database>, size: number): Promise<(Uint8A
     levels[k.level] = h;
   }
   return levels;
+}
+
+/** Makes the data of a batch's deferred events; those that fail are rejected and left out of the batch. */
+function materialize(batch: Pending[]): Pending[] {
+  const out: Pending[] = [];
+  for (const p of batch) {
+    if (p.make === undefined) {
+      out.push(p);
+      continue;
+    }
+    try {
+      const event = { ...p.event, data: p.make() };
+      checkCallerEvent(event);
+      out.push({ event, resolve: p.resolve, reject: p.reject });
+    } catch (err) {
+      p.reject(err);
+    }
+  }
+  return out;
+}
+
+/** An event a caller may record: well formed, and not a key rotation (only rotateKey writes those). */
+function checkCallerEvent(e: AuditEvent): void {
+  checkEvent(e);
+  if (e.type === ROTATION_EVENT_TYPE) throw new AuditError('AUDIT_EVENT_INVALID', `${ROTATION_EVENT_TYPE} entries are written only by a key rotation (palisade audit rotate-key)`);
 }
 
 /** Types are dotted lowercase words; actors and subjects are `kind:value`; data is a JSON object. */

@@ -14,6 +14,12 @@ import { guardInput, guardOutputText, StreamGuard, type GatewayGuards, type Guar
 import { SseSplitter } from './sse.js';
 import { Upstream, UpstreamFailure, type UpstreamBody, type UpstreamResponse } from './upstream.js';
 
+/** A request's texts whose keyed digests go into its audit entry. */
+interface DigestedTexts {
+  prompt?: string;
+  response?: string;
+}
+
 /** Everything the gateway needs, built by the composition root (`palisade serve`, tests, benchmarks). */
 export interface GatewayDeps {
   config: Config;
@@ -124,13 +130,17 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     let route: Route = 'primary';
     // Set once the key and model are known; the anomaly detector sees only requests that got that far.
     const observed: { request?: { keyId: string; model: string; prompt: string } } = {};
+    // The texts whose keyed digests the entry carries. In the background mode the digests are made with the entry, in
+    // its batch, where they run hot: one at a time, between requests, two HMACs cost tens of microseconds.
+    const digested: DigestedTexts = {};
+    // `entry` is complete when finish runs: nothing writes to it afterwards.
     const finish = async (status: number, extra: Record<string, unknown> = {}): Promise<void> => {
       const latencyMs = Math.round((performance.now() - started) * 100) / 100;
       if (observed.request !== undefined) observe(observed.request.keyId, observed.request.model, observed.request.prompt, extra.blocked === true);
       metrics.request(subject.slice('model:'.length), route, status, latencyMs / 1000);
-      const recorded = log.record({ type: 'gateway.request', actor, subject, data: { ...entry, ...extra, route, status, latencyMs } });
-      if (config.gateway.audit === 'required') await recorded;
-      else recorded.catch(() => metrics.auditErrors.inc());
+      const data = (): Record<string, unknown> => withDigests({ ...entry, ...extra, route, status, latencyMs }, digested);
+      if (config.gateway.audit === 'required') await log.record({ type: 'gateway.request', actor, subject, data: data() });
+      else log.recordDeferred({ type: 'gateway.request', actor, subject, data }).catch(() => metrics.auditErrors.inc());
     };
     const refuse = async (status: number, type: ErrorType, code: string, message: string): Promise<void> => {
       await finish(status, { error: code });
@@ -161,7 +171,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     const texts = requestTexts(endpoint, body);
     const promptText = texts.map((t) => t.text).join('\n');
     observed.request = { keyId: key.id, model, prompt: promptText };
-    entry.promptDigest = await recordText(store, deps.digestSecret, promptText, config.audit.rawText);
+    // With raw text kept, the prompt is stored now (under its digest); otherwise only its digest goes in the entry.
+    if (config.audit.rawText) entry.promptDigest = await recordText(store, deps.digestSecret, promptText, true);
+    else digested.prompt = promptText;
 
     const checks: LimitCheck[] = [];
     const perKey = { rpm: key.rpm ?? config.limits.default?.rpm, tpm: key.tpm ?? config.limits.default?.tpm };
@@ -224,7 +236,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         res = await postWithRetries(fb.primary.upstream, path, JSON.stringify({ ...body, model: fb.primary.model ?? fb.name }), fb.retries);
       }
       if (stream && res.status === 200 && res.contentType.startsWith('text/event-stream')) {
-        const usage = await pipeStream(reply, res.body, entry, guardOutput ? { input, notes } : undefined);
+        const usage = await pipeStream(reply, res.body, entry, digested, guardOutput ? { input, notes } : undefined);
         await settleUsage(settle, usage, promptText.length, entry, model);
         if (notes.length > 0) entry.guards = notes;
         outcome.blocked = entry.error === 'guardrail_blocked';
@@ -241,7 +253,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       }
       let payload: Buffer | string = raw;
       if (res.status === 200) {
-        entry.responseDigest = keyedDigest(deps.digestSecret, responseText(parsed));
+        digested.response = responseText(parsed);
         await settleUsage(settle, usageOf(parsed), promptText.length, entry, model);
         if (guardOutput && endpoint !== 'embeddings') {
           const blocked = guardChoices(parsed, input, notes);
@@ -292,6 +304,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   }
 
   /** Feeds the anomaly detector; each anomaly is a metric and an audit entry, and may throttle or suspend the key. */
+  /** Adds the keyed digests of the request's texts (prompt, response) to its entry's data. */
+  function withDigests(data: Record<string, unknown>, texts: DigestedTexts): Record<string, unknown> {
+    if (texts.prompt !== undefined) data.promptDigest = keyedDigest(deps.digestSecret, texts.prompt);
+    if (texts.response !== undefined) data.responseDigest = keyedDigest(deps.digestSecret, texts.response);
+    return data;
+  }
+
   function observe(keyId: string, model: string, prompt: string, blocked: boolean): void {
     const policy = config.gateway.anomaly;
     for (const a of anomalies.observe(keyId, model, { at: Date.now(), blocked, prompt })) {
@@ -332,7 +351,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
    * output guards, each choice's text goes through a StreamGuard: only a tail that could still begin a match is held
    * back, and a block ends the stream with a `guardrail_blocked` error event and `[DONE]`.
    */
-  async function pipeStream(reply: FastifyReply, body: UpstreamBody, entry: Record<string, unknown>, guarding?: { input: InputResult; notes: GuardNote[] }): Promise<Usage | undefined> {
+  async function pipeStream(reply: FastifyReply, body: UpstreamBody, entry: Record<string, unknown>, digested: DigestedTexts, guarding?: { input: InputResult; notes: GuardNote[] }): Promise<Usage | undefined> {
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -396,7 +415,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         held += `data: ${JSON.stringify(errorBody('upstream_error', f.code, f.message))}\n\n`;
       }
     } finally {
-      entry.responseDigest = keyedDigest(deps.digestSecret, text);
+      digested.response = text;
       out.end(`${held}data: [DONE]\n\n`);
     }
     if (entry.error !== undefined && entry.error !== 'guardrail_blocked') throw new UpstreamFailure(502, entry.error as UpstreamFailure['code'], 'stream failed');

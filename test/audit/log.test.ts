@@ -52,6 +52,37 @@ function logContract(open: () => Promise<{ store: Store; cleanup: () => Promise<
       expect(() => log.record({ type: 'a.b', actor: 'nobody', subject: 'model:a@1', data: {} })).toThrow(/kind:value/);
     }));
 
+  it('makes deferred events when their batch is written, and rejects a bad one alone', () =>
+    withLog(async (log, store) => {
+      let made = 0;
+      const data = (i: number) => (): Record<string, unknown> => {
+        made++;
+        return { i };
+      };
+      const good = [0, 1, 2].map((i) => log.recordDeferred({ type: 'audit.note', actor: 'os:tester', subject: `model:m@${i}`, data: data(i) }));
+      const badType = log.recordDeferred({ type: 'Bad Type', actor: 'os:tester', subject: 'model:m@9', data: data(9) });
+      const throws = log.recordDeferred({
+        type: 'audit.note',
+        actor: 'os:tester',
+        subject: 'model:m@8',
+        data: () => {
+          throw new Error('no data today');
+        },
+      });
+      const rotation = log.recordDeferred({ type: 'audit.key_rotated', actor: 'os:tester', subject: 'logkey:x', data: data(7) });
+      const plain = log.record(ev(3));
+      // Nothing is made until the batch is taken.
+      expect(made).toBe(0);
+      await expect(badType).rejects.toThrow(/dotted lowercase/);
+      await expect(throws).rejects.toThrow(/no data today/);
+      await expect(rotation).rejects.toThrow(/only by a key rotation/);
+      const recorded = await Promise.all([...good, plain]);
+      expect(recorded.map((r) => r.index)).toEqual([0, 1, 2, 3]);
+      const rows = await store.db.selectFrom('audit_entries').select(['idx', 'entry']).orderBy('idx').execute();
+      expect(rows.map((r) => JSON.parse(Buffer.from(r.entry).toString('utf8')).data)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }, { i: 3 }]);
+      expect(await verifyLog(store, { origin: log.key.origin, verifier: log.key.verifier })).toMatchObject({ ok: true, size: 4 });
+    }));
+
   describe('tampering is found and located', () => {
     const tampered = async (mutate: (store: Store) => Promise<void>): Promise<Awaited<ReturnType<typeof verifyLog>>> => {
       let out: Awaited<ReturnType<typeof verifyLog>> | undefined;

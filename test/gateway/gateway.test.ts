@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { searchEntries, verifyLog } from '../../src/audit/index.js';
+import { keyedDigest, searchEntries, verifyLog } from '../../src/audit/index.js';
 import { revokeApiKey, listApiKeys } from '../../src/gateway/index.js';
 import { chat, sleep, sseData, startGateway, type Harness } from './support.js';
 
@@ -29,8 +29,9 @@ describe('gateway: OpenAI-compatible proxy', () => {
     await h.log.flush();
     const [e] = await entries(h.store);
     expect(e).toMatchObject({ actor: expect.stringMatching(/^apikey:[0-9a-f]{12}$/), subject: 'model:chat', data: { status: 200, route: 'primary', stream: false, promptTokens: expect.any(Number), completionTokens: expect.any(Number), promptDigest: expect.stringMatching(/^hmac-sha256:/), responseDigest: expect.stringMatching(/^hmac-sha256:/) } });
-    // The log holds digests, not the prompt.
+    // The log holds digests, not the prompt: keyed digests of the prompt and of the answer's text.
     expect(JSON.stringify(e)).not.toContain('capital of France');
+    expect(e!.data).toMatchObject({ promptDigest: keyedDigest(h.digestSecret, 'What is the capital of France?'), responseDigest: keyedDigest(h.digestSecret, (body as { choices: { message: { content: string } }[] }).choices[0]!.message.content) });
   });
 
   it('serves completions, embeddings and the models a key may use', async () => {
@@ -119,7 +120,7 @@ describe('gateway: streaming', () => {
     const text = data.slice(0, -1).map((d) => JSON.parse(d).choices[0]?.delta?.content ?? '').join('');
     expect(text).toBe('Hello from the Palisade demo model. Ask me anything. (primary)');
     await h.log.flush();
-    expect((await entries(h.store))[0]).toMatchObject({ data: { status: 200, stream: true, completionTokens: expect.any(Number) } });
+    expect((await entries(h.store))[0]).toMatchObject({ data: { status: 200, stream: true, completionTokens: expect.any(Number), promptDigest: keyedDigest(h.digestSecret, 'Hello'), responseDigest: keyedDigest(h.digestSecret, text) } });
   });
 
   it('ends a stream the upstream cut off midway with an error event, then [DONE], and records it', async () => {

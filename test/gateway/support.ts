@@ -12,6 +12,8 @@ export interface Harness {
   log: AuditLog;
   upstream: DemoUpstream;
   canary?: DemoUpstream;
+  /** The secret of the entries' keyed digests. */
+  digestSecret: Uint8Array;
   key: (spec?: Partial<NewApiKey>) => Promise<string>;
   post: (path: string, key: string | undefined, body: unknown, headers?: Record<string, string>) => Promise<Response>;
   close: () => Promise<void>;
@@ -32,7 +34,8 @@ export async function startGateway(
   const config: Config = ConfigSchema.parse(configure({ upstream: upstream.url, canary: canary.url }));
   const log = opts.log ?? ownLog(store);
   const keys = new ApiKeyIndex(store);
-  const gw = await buildGateway({ config, store, log, keys, limiter: opts.limiter ?? new MemoryLimiter(), digestSecret: randomBytes(32), secretEnv: (n) => opts.secrets?.[n], keyRefreshMs: opts.keyRefreshMs ?? 50, ...(opts.guards === undefined ? {} : { guards: opts.guards }) });
+  const digestSecret = randomBytes(32);
+  const gw = await buildGateway({ config, store, log, keys, limiter: opts.limiter ?? new MemoryLimiter(), digestSecret, secretEnv: (n) => opts.secrets?.[n], keyRefreshMs: opts.keyRefreshMs ?? 50, ...(opts.guards === undefined ? {} : { guards: opts.guards }) });
   await gw.app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(gw.app.server.address() as AddressInfo).port}`;
   return {
@@ -41,6 +44,7 @@ export async function startGateway(
     log,
     upstream,
     canary,
+    digestSecret,
     // The gateway polls for new keys; a test does not wait for the poll.
     key: async (spec = {}) => {
       const { key } = await createApiKey(store, { name: 'test', models: ['chat'], createdBy: 'os:tester', ...spec });

@@ -11,6 +11,9 @@ import { createRuntime } from '../runtime.js';
 import { registryDeps } from '../registry-deps.js';
 import { CONTROL_PREFIX, controlPlane } from '../../control/index.js';
 
+/** The listen(2) backlog asked for: enough for a thousand clients connecting at once (the kernel caps it at somaxconn). */
+export const LISTEN_BACKLOG = 4096;
+
 export interface ServeFlags {
   config?: string;
   store?: string;
@@ -61,7 +64,9 @@ export async function runServe(flags: ServeFlags, io: Io, env: Env, untilStopped
   const colon = listen.lastIndexOf(':');
   const host = listen.slice(0, colon).replace(/^\[|\]$/g, '');
   try {
-    await gw.app.listen({ host, port: Number(listen.slice(colon + 1)) });
+    // Node's default accept backlog (511) overflows when a thousand clients connect at once while the event loop is
+    // busy; the kernel then drops their SYNs and they retry after 1 s and 3 s. The kernel caps this at somaxconn.
+    await gw.app.listen({ host, port: Number(listen.slice(colon + 1)), backlog: LISTEN_BACKLOG });
   } catch (err) {
     await gw.close();
     await rt.close();
