@@ -22,7 +22,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { request } from 'undici';
+import { Client, request } from 'undici';
 import { hotLines, hotSpots } from './lib/cpu-profile.js';
 import { describeMachine } from './lib/machine.js';
 import { cpuTimes, demoUpstreamArgs, peakRssMiB, processStarter } from './lib/processes.js';
@@ -49,11 +49,13 @@ execFileSync(process.execPath, [bin, 'init'], { cwd: out, env: { ...process.env,
 const profileDir = join(import.meta.dirname, 'out', 'gateway-profile');
 if (values.profile) rmSync(profileDir, { recursive: true, force: true });
 
-async function gateway(audit: 'background' | 'required', guards = false, profile = false): Promise<{ base: string; key: string; child: ChildProcess }> {
+async function gateway(audit: 'background' | 'required', guards = false, profile = false, at = home): Promise<{ base: string; key: string; child: ChildProcess }> {
+  const env = { ...process.env, PALISADE_HOME: at };
+  if (at !== home) execFileSync(process.execPath, [bin, 'init'], { cwd: out, env });
   const guardLine = guards ? 'guards: { input: [injection, secrets, pii], output: [secrets, pii, canary-token] }\n' : '';
-  writeFileSync(join(home, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstreamUrl}" }\ngateway: { audit: ${audit} }\n${guardLine}`);
-  const key = JSON.parse(execFileSync(process.execPath, [bin, 'apikeys', 'create', '--name', 'bench', '--models', 'chat', '--json'], { cwd: out, env: { ...process.env, PALISADE_HOME: home } }).toString()).key as string;
-  const g = await start([...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), bin, 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, { PALISADE_HOME: home });
+  writeFileSync(join(at, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstreamUrl}" }\ngateway: { audit: ${audit} }\n${guardLine}`);
+  const key = JSON.parse(execFileSync(process.execPath, [bin, 'apikeys', 'create', '--name', 'bench', '--models', 'chat', '--json'], { cwd: out, env }).toString()).key as string;
+  const g = await start([...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), bin, 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, { PALISADE_HOME: at });
   return { base: g.match[1]!, key, child: g.child };
 }
 
@@ -91,6 +93,33 @@ async function warm(targets: [string, string | undefined][]): Promise<void> {
       await autocannon({ url: `${url}/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) }, body: body(stream), connections: 10, duration: Number(values.warmup) / 2 });
     }
   }
+}
+
+/**
+ * `connections` undici Clients of one connection each, every one sending requests back to back for `seconds`:
+ * latency of each connection's first request (made during the storm of connects) apart from all later ones.
+ */
+async function perConnection(url: string, key: string, connections: number, seconds: number): Promise<{ first: number[]; later: number[] }> {
+  const u = new URL(url);
+  const first: number[] = [];
+  const later: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const client = new Client(u.origin, { pipelining: 1 });
+      for (let n = 0; performance.now() < end; n++) {
+        const t = performance.now();
+        const res = await client.request({ path: `${u.pathname}/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: body(false) });
+        await res.body.text();
+        if (res.statusCode !== 200) throw new Error(`per-connection run: HTTP ${res.statusCode}`);
+        (n === 0 ? first : later).push(performance.now() - t);
+      }
+      await client.close();
+    }),
+  );
+  first.sort((a, b) => a - b);
+  later.sort((a, b) => a - b);
+  return { first, later };
 }
 
 /** Time to the first SSE data event, sequentially, `n` times: p50 and p99 in ms. */
@@ -153,6 +182,10 @@ for (const stream of [false, true]) {
     rows.push([stream ? 'SSE' : 'JSON', String(c), `${f1(direct.rps)} req/s, ${rt(direct)}`, `${f1(through.rps)} req/s, ${rt(through)}`, `**${f1(through.cpuUsPerReq!)} µs** (kernel ${f1(through.sysUsPerReq!)})`, `${f1(direct.cpuUsPerReq!)} µs (kernel ${f1(direct.sysUsPerReq!)}; ×${(through.cpuUsPerReq! / direct.cpuUsPerReq!).toFixed(1)})`, floor === undefined ? '-' : `${f1(floor.cpuUsPerReq!)} µs (kernel ${f1(floor.sysUsPerReq!)}), ${f1(floor.rps)} req/s`, c === 1 ? `+${(1000 / through.rps - 1000 / direct.rps).toFixed(3)} ms` : `+${(through.p50 - direct.p50).toFixed(0)} ms p50`, String(direct.errors + through.errors)]);
   }
 }
+// autocannon opens all its connections at once at the start of each run, and a run's first requests wait behind
+// that storm of accepts (the bare proxy shows it too). A client of one connection each, looping for a while, tells
+// the storm from steady state.
+const storm = values['guards-only'] ? undefined : await perConnection(gwV1, gw.key, Math.max(...CONNS), 10);
 const tDirect = await ttft(upstreamUrl, undefined);
 const tGateway = await ttft(gwV1, gw.key);
 const peak = peakRssMiB(gw.child.pid!);
@@ -181,8 +214,9 @@ prompt = LONG;
 const guardRows: string[][] = [];
 const GUARD_N = values['guards-only'] ? 2000 : 1000;
 {
-  const off = await gateway('background');
-  const on = await gateway('background', true);
+  // Each on its own store, so neither waits on the other's audit commits (one SQLite file takes one writer at a time).
+  const off = await gateway('background', false, false, join(out, '.palisade-off'));
+  const on = await gateway('background', true, false, join(out, '.palisade-on'));
   await warm([[`${off.base}/v1`, off.key], [`${on.base}/v1`, on.key]]);
   const offRuns = { json: await load(`${off.base}/v1`, off.key, false, 1, off.child.pid), sse: await load(`${off.base}/v1`, off.key, true, 1, off.child.pid), json10: await load(`${off.base}/v1`, off.key, false, 10, off.child.pid) };
   const onRuns = { json: await load(`${on.base}/v1`, on.key, false, 1, on.child.pid), sse: await load(`${on.base}/v1`, on.key, true, 1, on.child.pid), json10: await load(`${on.base}/v1`, on.key, false, 10, on.child.pid) };
@@ -278,7 +312,7 @@ in the same cell, after the gateway: what any Node proxy pays on this machine at
 ${table(MAIN_HEAD, rows)}
 
 All guards on (input: injection, secrets, pii; output: secrets, pii, canary-token) with a 988-character benign prompt,
-against the guards-off gateway with the same prompt. Both gateways run at once; the 1-connection latencies are ${GUARD_N}
+against the guards-off gateway with the same prompt. Both gateways run at once, each on its own store; the 1-connection latencies are ${GUARD_N}
 sequential requests to each, interleaved (off, on, on, off, …); CPU per request is from 5 s autocannon runs.
 
 ${table(GUARD_HEAD, guardRows)}
@@ -294,7 +328,12 @@ sequential requests; round trip of the first, and medians of the next ranges:
 
 ${table(['gateway', 'spawn to listening', 'request 1', 'requests 2–100', '101–1,000', '1,001–2,000'], coldRows)}
 
-Streams, time to the first event (sequential, 300 requests): direct p50 ${tDirect.p50.toFixed(3)} ms / p99 ${tDirect.p99.toFixed(3)} ms,
+${storm === undefined ? '' : `${Math.max(...CONNS)} connections as ${Math.max(...CONNS)} clients of one connection each, requests back to back for 10 s (JSON, guards off):
+each connection's first request (sent while all of them connect at once) p50 ${pct(storm.first, 0.5).toFixed(0)} ms, p99 ${pct(storm.first, 0.99).toFixed(0)} ms;
+the ${storm.later.length.toLocaleString('en-US')} requests after it p50 ${pct(storm.later, 0.5).toFixed(0)} ms, p99 ${pct(storm.later, 0.99).toFixed(0)} ms, max ${storm.later.at(-1)!.toFixed(0)} ms.
+The autocannon rows above count the first requests in their p99.
+
+`}Streams, time to the first event (sequential, 300 requests): direct p50 ${tDirect.p50.toFixed(3)} ms / p99 ${tDirect.p99.toFixed(3)} ms,
 through the gateway p50 ${tGateway.p50.toFixed(3)} ms / p99 ${tGateway.p99.toFixed(3)} ms.
 
 With \`gateway.audit: required\` (each reply waits until its entry is durable), 10 connections, JSON:
