@@ -331,7 +331,7 @@ ${table(['gateway', 'spawn to listening', 'request 1', 'requests 2â€“100', '101â
 ${storm === undefined ? '' : `${Math.max(...CONNS)} connections as ${Math.max(...CONNS)} clients of one connection each, requests back to back for 10 s (JSON, guards off):
 each connection's first request (sent while all of them connect at once) p50 ${pct(storm.first, 0.5).toFixed(0)} ms, p99 ${pct(storm.first, 0.99).toFixed(0)} ms;
 the ${storm.later.length.toLocaleString('en-US')} requests after it p50 ${pct(storm.later, 0.5).toFixed(0)} ms, p99 ${pct(storm.later, 0.99).toFixed(0)} ms, max ${storm.later.at(-1)!.toFixed(0)} ms.
-The autocannon rows above count the first requests in their p99.
+autocannon's rows include each connection's first request in their percentiles.
 
 `}Streams, time to the first event (sequential, 300 requests): direct p50 ${tDirect.p50.toFixed(3)} ms / p99 ${tDirect.p99.toFixed(3)} ms,
 through the gateway p50 ${tGateway.p50.toFixed(3)} ms / p99 ${tGateway.p99.toFixed(3)} ms.
