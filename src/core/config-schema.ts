@@ -169,10 +169,16 @@ export const GatewayConfigSchema = z
     bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
     /** background: entries are written in batches, durable within ~100 ms; required: reply only once durable. */
     audit: z.enum(['background', 'required']).default('background'),
+    /**
+     * A streaming client that takes no data for this long while the gateway has data for it (its socket buffers are
+     * full) is cut off, and the upstream request with it: a client that stops reading cannot hold an upstream
+     * connection and the request's memory forever.
+     */
+    clientStallMs: z.number().int().min(100).max(600_000).default(30_000),
     /** Anomaly detection per key and per model, against each one's own history. */
     anomaly: AnomalyConfigSchema,
   })
-  .default({ bodyLimitBytes: 1024 * 1024, audit: 'background', anomaly: AnomalyConfigSchema.parse(undefined) });
+  .default({ bodyLimitBytes: 1024 * 1024, audit: 'background', clientStallMs: 30_000, anomaly: AnomalyConfigSchema.parse(undefined) });
 
 /** A receiver of registry and incident webhooks, signed as Standard Webhooks (id, timestamp, HMAC-SHA256). */
 export const WebhookSchema = z.strictObject({

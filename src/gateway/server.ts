@@ -39,6 +39,32 @@ export interface GatewayDeps {
 }
 
 /** Thrown inside a stream when an output guard blocks: the stream ends with an error event. */
+/** The client went away mid-stream (closed its connection), or stopped reading for `gateway.clientStallMs`. */
+class ClientGone extends Error {
+  constructor(readonly code: 'client_gone' | 'client_stalled') {
+    super(code);
+  }
+}
+
+/** Resolves once `out` drains; rejects with ClientGone if the client closes first or takes nothing for `ms`. */
+function drained(out: NodeJS.WritableStream & { destroyed: boolean }, ms: number): Promise<void> {
+  if (out.destroyed) return Promise.reject(new ClientGone('client_gone'));
+  return new Promise((resolve, reject) => {
+    const settle = (err?: ClientGone): void => {
+      clearTimeout(timer);
+      out.off('drain', onDrain);
+      out.off('close', onClose);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onDrain = (): void => settle();
+    const onClose = (): void => settle(new ClientGone('client_gone'));
+    const timer = setTimeout(() => settle(new ClientGone('client_stalled')), ms);
+    out.once('drain', onDrain);
+    out.once('close', onClose);
+  });
+}
+
 class GuardrailStop extends Error {
   constructor(
     readonly guard: string,
@@ -354,6 +380,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   async function pipeStream(reply: FastifyReply, body: UpstreamBody, entry: Record<string, unknown>, digested: DigestedTexts, guarding?: { input: InputResult; notes: GuardNote[] }): Promise<Usage | undefined> {
     reply.hijack();
     const out = reply.raw;
+    // A client that disconnects mid-stream stops the upstream request at once, not when the model has finished.
+    let gone = false;
+    const onClientClose = (): void => {
+      if (out.writableFinished) return;
+      gone = true;
+      body.destroy();
+    };
+    out.once('close', onClientClose);
     out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const sse = new SseSplitter();
     const streams = new Map<number, StreamGuard>();
@@ -395,7 +429,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         if (held !== '' && !(done && body.finished)) {
           const ok = out.write(held);
           held = '';
-          if (!ok) await new Promise((r) => out.once('drain', r));
+          if (!ok) await drained(out, config.gateway.clientStallMs);
         }
       }
       if (!done) throw new UpstreamFailure(502, 'upstream_error', 'the model server ended the stream before [DONE]');
@@ -406,7 +440,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         if (r.emit !== '') held += `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index, delta: { content: r.emit }, finish_reason: null }] })}\n\n`;
       }
     } catch (err) {
-      if (err instanceof GuardrailStop) {
+      if (gone || err instanceof ClientGone) {
+        // Nobody is left to tell: stop the upstream, drop the connection, and record why the stream ended.
+        entry.error = err instanceof ClientGone ? err.code : 'client_gone';
+        body.destroy();
+        out.destroy();
+      } else if (err instanceof GuardrailStop) {
         entry.error = 'guardrail_blocked';
         held += `data: ${JSON.stringify(errorBody('invalid_request_error', 'guardrail_blocked', `the response was blocked by the ${err.guard} guard (rule ${err.rule})`))}\n\n`;
       } else {
@@ -415,9 +454,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         held += `data: ${JSON.stringify(errorBody('upstream_error', f.code, f.message))}\n\n`;
       }
     } finally {
+      out.off('close', onClientClose);
       digested.response = text;
-      out.end(`${held}data: [DONE]\n\n`);
+      if (!out.destroyed) out.end(`${held}data: [DONE]\n\n`);
     }
+    if (entry.error === 'client_gone' || entry.error === 'client_stalled') return usage;
     if (entry.error !== undefined && entry.error !== 'guardrail_blocked') throw new UpstreamFailure(502, entry.error as UpstreamFailure['code'], 'stream failed');
     return usage;
   }

@@ -1,7 +1,10 @@
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyedDigest, searchEntries, verifyLog } from '../../src/audit/index.js';
 import { revokeApiKey, listApiKeys } from '../../src/gateway/index.js';
-import { chat, sleep, sseData, startGateway, type Harness } from './support.js';
+import { chat, sleep, sseData, startGateway, within, type Harness } from './support.js';
 
 type ErrorBody = { error: { message: string; code: string } };
 
@@ -132,6 +135,88 @@ describe('gateway: streaming', () => {
     expect(JSON.parse(data.at(-2)!)).toMatchObject({ error: { code: 'upstream_error' } });
     await h.log.flush();
     expect((await entries(h.store))[0]).toMatchObject({ data: { status: 502, error: 'upstream_error', stream: true } });
+  });
+
+  /** An upstream that streams events for as long as its client reads (with backpressure), until the client goes. */
+  async function endlessUpstream(): Promise<{ url: string; events: () => number; closedEarly: () => boolean; close: () => Promise<void> }> {
+    let events = 0;
+    let closedEarly = false;
+    const event = `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'word '.repeat(200) }, finish_reason: null }] })}\n\n`;
+    const server: Server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.on('close', () => (closedEarly = !res.writableFinished));
+        const pump = (): void => {
+          while (!res.destroyed) {
+            events++;
+            if (!res.write(event)) return void res.once('drain', pump);
+          }
+        };
+        pump();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+      events: () => events,
+      closedEarly: () => closedEarly,
+      close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+    };
+  }
+
+  it('stops the upstream request when the client disconnects mid-stream, and records client_gone', async () => {
+    const up = await endlessUpstream();
+    try {
+      h = await startGateway(() => ({ models: { chat: { upstream: up.url } } }));
+      const key = await h.key();
+      const abort = new AbortController();
+      const r = await fetch(`${h.base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(chat('Hello', { stream: true })), signal: abort.signal });
+      const reader = r.body!.getReader();
+      expect((await reader.read()).done).toBe(false);
+      abort.abort();
+      expect(await within(5000, true, async () => up.closedEarly())).toBe(true);
+      const kept = up.events();
+      await sleep(200);
+      // The upstream is no longer read: no more events are pulled from it.
+      expect(up.events()).toBe(kept);
+      await h.log.flush();
+      expect(await within(5000, 'client_gone', async () => ((await entries(h!.store))[0]?.data as { error?: string } | undefined)?.error)).toBe('client_gone');
+      expect((await entries(h.store))[0]).toMatchObject({ data: { status: 200, stream: true, error: 'client_gone' } });
+    } finally {
+      await h?.close();
+      h = undefined;
+      await up.close();
+    }
+  });
+
+  it('cuts off a streaming client that stops reading, after gateway.clientStallMs, and the upstream with it', async () => {
+    const up = await endlessUpstream();
+    try {
+      h = await startGateway(() => ({ models: { chat: { upstream: up.url } }, gateway: { clientStallMs: 300 } }));
+      const key = await h.key();
+      const { port } = new URL(h.base);
+      const body = JSON.stringify(chat('Hello', { stream: true }));
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nauthorization: Bearer ${key}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      // Never read: the gateway's writes back up once the socket buffers are full.
+      socket.pause();
+      expect(await within(10_000, true, async () => up.closedEarly()), 'the upstream request of a stalled client was never stopped').toBe(true);
+      await h.log.flush();
+      expect(await within(5000, 'client_stalled', async () => ((await entries(h!.store))[0]?.data as { error?: string } | undefined)?.error)).toBe('client_stalled');
+      // The gateway dropped the connection: once the client reads again, what was buffered ends without [DONE].
+      const rest: Buffer[] = [];
+      socket.on('data', (b: Buffer) => rest.push(b));
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.resume();
+      expect(await Promise.race([closed.then(() => true), sleep(10_000).then(() => false)]), 'the stalled connection was left open').toBe(true);
+      expect(Buffer.concat(rest).toString('utf8')).not.toContain('[DONE]');
+    } finally {
+      await h?.close();
+      h = undefined;
+      await up.close();
+    }
   });
 });
 
