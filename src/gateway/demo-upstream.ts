@@ -11,9 +11,12 @@ import type { AddressInfo } from 'node:net';
  * `reset` (drops the connection), `badjson`, `cut` (a stream that stops midway), `slow:<ms>` or `flaky:<n>[:tag]`
  * (the first n requests with that exact string fail with 500).
  */
+/** How many recent requests the demo upstream keeps in `seen`. */
+export const SEEN_KEPT = 1000;
+
 export interface DemoUpstream {
   url: string;
-  /** Requests seen, with the headers and body the gateway sent (tests check what was forwarded). */
+  /** Recent requests (at least the last {@link SEEN_KEPT}), with the headers and body the gateway sent (tests check what was forwarded). */
   seen: { path: string; headers: IncomingMessage['headers']; body: Record<string, unknown> }[];
   close(): Promise<void>;
 }
@@ -37,6 +40,8 @@ export async function startDemoUpstream(opts: { port?: number; faults?: boolean;
     }
     const path = (req.url ?? '/').replace(/^\/v1/, '');
     seen.push({ path, headers: req.headers, body });
+    // `npm start` runs this for as long as the user likes: keep the recent requests, not all of them.
+    if (seen.length > 2 * SEEN_KEPT) seen.splice(0, seen.length - SEEN_KEPT);
     const fault = opts.faults === true && typeof body.demo_fault === 'string' ? body.demo_fault : '';
     if (fault === 'timeout') return;
     if (fault === 'reset') return void req.socket.destroy();

@@ -6,6 +6,6 @@ export { RedisLimiter, type RedisLimiterOptions } from './redis-limits.js';
 export { GatewayMetrics } from './metrics.js';
 export { canaryBucket, CanaryWindow } from './routing.js';
 export { SseSplitter } from './sse.js';
-export { startDemoUpstream, type DemoUpstream } from './demo-upstream.js';
+export { SEEN_KEPT, startDemoUpstream, type DemoUpstream } from './demo-upstream.js';
 export { GatewayError, type GatewayErrorCode } from './errors.js';
 export { guardInput, guardOutputText, heldTail, StreamGuard, type GatewayGuards, type GuardNote, type InputResult } from './guarding.js';
