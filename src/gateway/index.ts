@@ -8,4 +8,4 @@ export { canaryBucket, CanaryWindow } from './routing.js';
 export { SseSplitter } from './sse.js';
 export { SEEN_KEPT, startDemoUpstream, type DemoUpstream } from './demo-upstream.js';
 export { GatewayError, type GatewayErrorCode } from './errors.js';
-export { guardInput, guardOutputText, heldTail, StreamGuard, type GatewayGuards, type GuardNote, type InputResult } from './guarding.js';
+export { guardInput, guardOutputText, heldTail, StreamGuard, warmGuards, type GatewayGuards, type GuardNote, type InputResult } from './guarding.js';

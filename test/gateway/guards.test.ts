@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { searchEntries } from '../../src/audit/index.js';
 import { defaultRegistry } from '../../src/guard/index.js';
-import { heldTail } from '../../src/gateway/index.js';
+import { heldTail, warmGuards } from '../../src/gateway/index.js';
 import { chat, sseData, startGateway, type Harness } from './support.js';
 
 let h: Harness | undefined;
@@ -110,5 +110,14 @@ describe('heldTail', () => {
     expect(heldTail('mail me at jane.d')).toBe('jane.d'.length);
     expect(heldTail('call +44 20 79')).toBe('+44 20 79'.length);
     expect(heldTail('x'.repeat(1000))).toBe(256);
+  });
+});
+
+describe('warmGuards', () => {
+  it('runs the configured guards within its budget before traffic, and nothing when none are configured', () => {
+    expect(warmGuards({ input: [], output: [], restore: false })).toBe(0);
+    const rounds = warmGuards({ input: entries(['injection', 'secrets', 'pii']), output: entries(['secrets', 'pii', 'canary-token']), restore: true }, 200, 5);
+    expect(rounds).toBeGreaterThan(0);
+    expect(rounds).toBeLessThanOrEqual(5);
   });
 });
