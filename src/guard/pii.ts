@@ -2,6 +2,7 @@ import { GuardError } from './errors.js';
 import type { Guard } from './guard.js';
 import { cardNetwork, ibanValid, ipv6Valid, luhnValid, ssnValid } from './pii-checks.js';
 import type { GuardFinding } from './verdict.js';
+import { allMatches } from './matches.js';
 
 export type PiiKind = 'email' | 'phone' | 'card' | 'iban' | 'ssn' | 'ip';
 export const PII_KINDS: readonly PiiKind[] = ['email', 'phone', 'card', 'iban', 'ssn', 'ip'];
@@ -54,29 +55,29 @@ export function compileCustom(custom: readonly CustomPattern[]): { name: string;
 export function detectPii(text: string, opts: PiiOptions = {}, custom = compileCustom(opts.custom ?? [])): GuardFinding[] {
   const kinds = new Set(opts.kinds ?? PII_KINDS);
   const out: GuardFinding[] = [];
-  if (kinds.has('email')) for (const m of text.matchAll(EMAIL)) out.push(found('pii-email', 'email', m.index, m.index + m[0].length, 'e-mail address'));
+  if (kinds.has('email')) for (const m of allMatches(text, EMAIL)) out.push(found('pii-email', 'email', m.index, m.index + m[0].length, 'e-mail address'));
   if (kinds.has('card')) {
-    for (const m of text.matchAll(CARD)) {
+    for (const m of allMatches(text, CARD)) {
       const digits = m[0].replace(/\D/g, '');
       const network = cardNetwork(digits);
       if (network !== undefined && luhnValid(digits) && !/^(\d)\1+$/.test(digits)) out.push(found('pii-card', 'card', m.index, m.index + m[0].length, `payment card number (${network}, Luhn valid)`));
     }
   }
-  if (kinds.has('iban')) for (const m of text.matchAll(IBAN)) if (ibanValid(m[0])) out.push(found('pii-iban', 'iban', m.index, m.index + m[0].length, 'IBAN (checksum valid)'));
-  if (kinds.has('ssn')) for (const m of text.matchAll(SSN)) if (ssnValid(m[0])) out.push(found('pii-ssn', 'ssn', m.index, m.index + m[0].length, 'US social security number'));
+  if (kinds.has('iban')) for (const m of allMatches(text, IBAN)) if (ibanValid(m[0])) out.push(found('pii-iban', 'iban', m.index, m.index + m[0].length, 'IBAN (checksum valid)'));
+  if (kinds.has('ssn')) for (const m of allMatches(text, SSN)) if (ssnValid(m[0])) out.push(found('pii-ssn', 'ssn', m.index, m.index + m[0].length, 'US social security number'));
   if (kinds.has('phone')) {
-    for (const m of text.matchAll(PHONE)) {
+    for (const m of allMatches(text, PHONE)) {
       const digits = m[0].replace(/\D/g, '').length;
       if (digits < 7 || digits > 15) continue;
       out.push(found('pii-phone', 'phone', m.index, m.index + m[0].length, 'phone number'));
     }
   }
   if (kinds.has('ip')) {
-    for (const m of text.matchAll(IPV4)) if (!/(?:version|v)\s*$/i.test(text.slice(Math.max(0, m.index - 9), m.index))) out.push(found('pii-ip', 'ip', m.index, m.index + m[0].length, 'IPv4 address'));
-    if (text.includes(':')) for (const m of text.matchAll(IPV6)) if (m[0].split(':').filter((g) => g !== '').length >= 3 && ipv6Valid(m[0])) out.push(found('pii-ip', 'ip', m.index, m.index + m[0].length, 'IPv6 address'));
+    for (const m of allMatches(text, IPV4)) if (!/(?:version|v)\s*$/i.test(text.slice(Math.max(0, m.index - 9), m.index))) out.push(found('pii-ip', 'ip', m.index, m.index + m[0].length, 'IPv4 address'));
+    if (text.includes(':')) for (const m of allMatches(text, IPV6)) if (m[0].split(':').filter((g) => g !== '').length >= 3 && ipv6Valid(m[0])) out.push(found('pii-ip', 'ip', m.index, m.index + m[0].length, 'IPv6 address'));
   }
   for (const c of custom) {
-    for (const m of text.matchAll(c.re)) if (m[0].length > 0) out.push({ ...found(`pii-${c.name}`, c.name, m.index, m.index + m[0].length, `custom pattern ${c.name}`), severity: 'medium' });
+    for (const m of allMatches(text, c.re)) if (m[0].length > 0) out.push({ ...found(`pii-${c.name}`, c.name, m.index, m.index + m[0].length, `custom pattern ${c.name}`), severity: 'medium' });
   }
   return dropOverlaps(out);
 }

@@ -1,6 +1,7 @@
 import type { Guard } from './guard.js';
 import { GENERIC_SECRET, SECRET_RULES } from './secret-rules.js';
 import type { GuardFinding } from './verdict.js';
+import { allMatches } from './matches.js';
 
 /** Shannon entropy in bits per character. */
 export function entropy(s: string): number {
@@ -36,7 +37,7 @@ export function detectSecrets(text: string, opts: SecretsOptions = {}): GuardFin
   const findings: GuardFinding[] = [];
   const covered: { start: number; end: number }[] = [];
   for (const rule of SECRET_RULES) {
-    for (const m of text.matchAll(rule.pattern)) {
+    for (const m of allMatches(text, rule.pattern)) {
       if (rule.id !== 'secret-private-key' && isPlaceholder(m[0])) continue;
       const span = { start: m.index, end: m.index + m[0].length };
       covered.push(span);
@@ -45,7 +46,7 @@ export function detectSecrets(text: string, opts: SecretsOptions = {}): GuardFin
   }
   if (opts.generic !== false) {
     const min = opts.minEntropy ?? 4.0;
-    for (const m of text.matchAll(GENERIC_SECRET)) {
+    for (const m of allMatches(text, GENERIC_SECRET)) {
       const token = m[1]!;
       const start = m.index + m[0].length - token.length;
       if (covered.some((c) => start < c.end && start + token.length > c.start)) continue;

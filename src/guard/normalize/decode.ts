@@ -1,4 +1,5 @@
 import type { Span } from '../verdict.js';
+import { allMatches } from '../matches.js';
 
 export type Encoding = 'base64' | 'hex' | 'url' | 'rot13' | 'unicode-tags';
 
@@ -72,18 +73,18 @@ export function findEncoded(text: string): EncodedRun[] {
   const add = (encoding: Encoding, start: number, end: number, decoded: string | undefined): void => {
     if (decoded !== undefined) out.push({ encoding, span: { start, end }, decoded });
   };
-  for (const m of text.matchAll(BASE64)) {
+  for (const m of allMatches(text, BASE64)) {
     const s = m[0];
     // Long plain words and identifiers also match the alphabet; real base64 mixes cases or digits with letters.
     if (!/[A-Z]/.test(s) || !/[a-z0-9]/.test(s)) continue;
     add('base64', m.index, m.index + s.length, bytesToText(Buffer.from(s, s.includes('-') || s.includes('_') ? 'base64url' : 'base64')));
   }
-  for (const m of text.matchAll(HEX)) {
+  for (const m of allMatches(text, HEX)) {
     const digits = m[0].replace(/\\x|[ :,]/g, '');
     add('hex', m.index, m.index + m[0].length, bytesToText(Buffer.from(digits, 'hex')));
   }
   if (text.includes('%')) {
-    for (const m of text.matchAll(URL_RUN)) {
+    for (const m of allMatches(text, URL_RUN)) {
       const s = m[0].replace(/\+/g, ' ');
       let d: string | undefined;
       try {
@@ -98,7 +99,7 @@ export function findEncoded(text: string): EncodedRun[] {
   let rotHits = 0;
   while (rotHits < 3 && ROT13_COMMON.exec(text) !== null) rotHits++;
   ROT13_COMMON.lastIndex = 0;
-  for (const m of rotHits < 3 ? [] : text.matchAll(WORDS)) {
+  for (const m of rotHits < 3 ? [] : allMatches(text, WORDS)) {
     const s = m[0];
     const before = commonWords(s);
     const r = rot13(s);
@@ -106,7 +107,7 @@ export function findEncoded(text: string): EncodedRun[] {
     if (after >= 3 && after > 2 * before + 1) add('rot13', m.index, m.index + s.length, r);
   }
   if (text.includes('\udb40')) {
-    for (const m of text.matchAll(TAGS)) {
+    for (const m of allMatches(text, TAGS)) {
       let d = '';
       for (let k = 0; k < m[0].length; k += 2) d += String.fromCharCode(m[0].charCodeAt(k + 1) - 0xdc00);
       add('unicode-tags', m.index, m.index + m[0].length, d.length > 0 ? d : undefined);

@@ -1,5 +1,6 @@
 import { CONFUSABLES, LEET, LEET_INNER_ONLY } from './confusables.js';
 import { MappedBuilder, type Mapped } from './mapped.js';
+import { allMatches } from '../matches.js';
 
 const isAsciiLetter = (c: string | undefined): boolean => c !== undefined && c >= 'a' && c <= 'z';
 // What pass 3 may rewrite: a leet character or a confusable (inside some token), or spaces to collapse or trim.
@@ -18,7 +19,7 @@ export function foldTokens(m: Mapped): Mapped {
   HOT.lastIndex = 0;
   const b = new MappedBuilder(t.length);
   let copied = 0;
-  for (const hit of t.matchAll(HOT)) {
+  for (const hit of allMatches(t, HOT)) {
     const at = hit.index;
     if (at < copied) continue;
     if (hit[0][0] === ' ') {
