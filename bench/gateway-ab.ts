@@ -4,7 +4,10 @@
  * both alike. Prints the CPU per request of each (user + system, from /proc) per run, its median and its best run.
  *
  *   # a build of the other commit, e.g.: git archive <commit> | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/ && (cd /tmp/base && npx tsc -p tsconfig.build.json)
- *   npm run build && npx tsx bench/gateway-ab.ts --base /tmp/base/bin/palisade.js [--connections 10] [--modes json,sse] [--seconds 1.5] [--runs 10]
+ *   npm run build && npx tsx bench/gateway-ab.ts --base /tmp/base/bin/palisade.js [--connections 10] [--modes json,sse] [--seconds 1.5] [--runs 10] [--guards]
+ *
+ * `--guards` runs both with every guard on (input: injection, secrets, pii; output: secrets, pii, canary-token) and a
+ * prompt of about 1,000 characters.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +17,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { cpuTimes, demoUpstreamArgs, processStarter } from './lib/processes.js';
 
-const { values } = parseArgs({ options: { base: { type: 'string' }, connections: { type: 'string', default: '10' }, modes: { type: 'string', default: 'json,sse' }, seconds: { type: 'string', default: '1.5' }, runs: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { base: { type: 'string' }, connections: { type: 'string', default: '10' }, modes: { type: 'string', default: 'json,sse' }, seconds: { type: 'string', default: '1.5' }, runs: { type: 'string', default: '10' }, guards: { type: 'boolean', default: false } } });
 if (values.base === undefined) {
   console.error('usage: npx tsx bench/gateway-ab.ts --base <other build>/bin/palisade.js (see the comment at the top of this file)');
   process.exit(2);
@@ -29,14 +32,17 @@ const { start } = processStarter(out);
 const upstream = await start(demoUpstreamArgs(join(root, 'dist', 'index.js')), /UP (\S+)\n/);
 const env = { PALISADE_HOME: join(out, '.palisade') };
 execFileSync(process.execPath, [builds.B, 'init'], { cwd: out, env: { ...process.env, ...env } });
-writeFileSync(join(env.PALISADE_HOME, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstream.match[1]}" }\ngateway: { audit: background }\n`);
+const guardLine = values.guards ? 'guards: { input: [injection, secrets, pii], output: [secrets, pii, canary-token] }\n' : '';
+writeFileSync(join(env.PALISADE_HOME, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstream.match[1]}" }\ngateway: { audit: background }\n${guardLine}`);
 const key = (JSON.parse(execFileSync(process.execPath, [builds.B, 'apikeys', 'create', '--name', 'ab', '--models', 'chat', '--json'], { cwd: out, env: { ...process.env, ...env } }).toString()) as { key: string }).key;
 const gateways: Record<'A' | 'B', { url: string; pid: number }> = { A: { url: '', pid: 0 }, B: { url: '', pid: 0 } };
 for (const side of ['A', 'B'] as const) {
   const g = await start([builds[side], 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, env);
   gateways[side] = { url: g.match[1]!, pid: g.child.pid! };
 }
-const body = (stream: boolean): string => JSON.stringify({ model: 'chat', max_tokens: 32, stream, messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Write one sentence about the sea.' }] });
+// With --guards, a benign prompt of about 1,000 characters, as in the guards-on table of bench/gateway-throughput.ts.
+const prompt = values.guards ? `${'The harbour town wakes slowly in the grey light of early morning, and the boats come home. '.repeat(11)}Please summarise.` : 'Write one sentence about the sea.';
+const body = (stream: boolean): string => JSON.stringify({ model: 'chat', max_tokens: 32, stream, messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: prompt }] });
 
 console.log(`A = ${builds.A}\nB = ${builds.B}\nload average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 for (const mode of values.modes.split(',')) {
