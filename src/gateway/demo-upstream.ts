@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LISTEN_BACKLOG } from './server.js';
+
+/** How many recent requests the demo upstream keeps in `seen`. */
+export const SEEN_KEPT = 1000;
 
 /**
  * A tiny OpenAI-compatible model server on loopback: the demo upstream of `npm start`, and the upstream of the
@@ -11,9 +15,6 @@ import type { AddressInfo } from 'node:net';
  * `reset` (drops the connection), `badjson`, `cut` (a stream that stops midway), `slow:<ms>` or `flaky:<n>[:tag]`
  * (the first n requests with that exact string fail with 500).
  */
-/** How many recent requests the demo upstream keeps in `seen`. */
-export const SEEN_KEPT = 1000;
-
 export interface DemoUpstream {
   url: string;
   /** Recent requests (at least the last {@link SEEN_KEPT}), with the headers and body the gateway sent (tests check what was forwarded). */
@@ -81,7 +82,7 @@ export async function startDemoUpstream(opts: { port?: number; faults?: boolean;
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port: opts.port ?? 0, host: '127.0.0.1', backlog: 4096 }, () => resolve());
+    server.listen({ port: opts.port ?? 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,5 +1,5 @@
 /** The inference layer's gateway: OpenAI-compatible proxy, API keys, limits, canary routing, request audit. */
-export { buildGateway, type GatewayDeps } from './server.js';
+export { LISTEN_BACKLOG, buildGateway, type GatewayDeps } from './server.js';
 export { ApiKeyIndex, createApiKey, listApiKeys, revokeApiKey, type ApiKeyRecord, type NewApiKey, type AuthResult } from './api-keys.js';
 export { MemoryLimiter, type Limiter, type LimitCheck, type Reservation } from './limits.js';
 export { RedisLimiter, type RedisLimiterOptions } from './redis-limits.js';

@@ -38,7 +38,13 @@ export interface GatewayDeps {
   guards?: GatewayGuards;
 }
 
-/** Thrown inside a stream when an output guard blocks: the stream ends with an error event. */
+/**
+ * The listen(2) backlog `palisade serve` asks for. Node's default (511) overflowed when a thousand clients connected
+ * at once while the event loop was busy: the kernel dropped their SYNs and they retried after 1 s and 3 s. The kernel
+ * caps it at somaxconn.
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** The client went away mid-stream (closed its connection), or stopped reading for `gateway.clientStallMs`. */
 class ClientGone extends Error {
   constructor(readonly code: 'client_gone' | 'client_stalled') {
@@ -65,6 +71,7 @@ function drained(out: NodeJS.WritableStream & { destroyed: boolean }, ms: number
   });
 }
 
+/** Thrown inside a stream when an output guard blocks: the stream ends with an error event. */
 class GuardrailStop extends Error {
   constructor(
     readonly guard: string,
@@ -329,7 +336,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     }
   }
 
-  /** Feeds the anomaly detector; each anomaly is a metric and an audit entry, and may throttle or suspend the key. */
   /** Adds the keyed digests of the request's texts (prompt, response) to its entry's data. */
   function withDigests(data: Record<string, unknown>, texts: DigestedTexts): Record<string, unknown> {
     if (texts.prompt !== undefined) data.promptDigest = keyedDigest(deps.digestSecret, texts.prompt);
@@ -337,6 +343,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     return data;
   }
 
+  /** Feeds the anomaly detector; each anomaly is a metric and an audit entry, and may throttle or suspend the key. */
   function observe(keyId: string, model: string, prompt: string, blocked: boolean): void {
     const policy = config.gateway.anomaly;
     for (const a of anomalies.observe(keyId, model, { at: Date.now(), blocked, prompt })) {

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../core/config-schema.js';
 import { HOME_DIR, initHome } from '../../core/home.js';
-import { ApiKeyIndex, buildGateway, createApiKey, GatewayError, MemoryLimiter, RedisLimiter, startDemoUpstream, warmGuards, type DemoUpstream, type GatewayGuards } from '../../gateway/index.js';
+import { ApiKeyIndex, buildGateway, createApiKey, GatewayError, LISTEN_BACKLOG, MemoryLimiter, RedisLimiter, startDemoUpstream, warmGuards, type DemoUpstream, type GatewayGuards } from '../../gateway/index.js';
 import { defaultRegistry, resolveSettings, type GuardEntry, type GuardSettingsInput } from '../../guard/index.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
@@ -10,9 +10,6 @@ import { resolveConfig } from '../resolve-config.js';
 import { createRuntime } from '../runtime.js';
 import { registryDeps } from '../registry-deps.js';
 import { CONTROL_PREFIX, controlPlane } from '../../control/index.js';
-
-/** The listen(2) backlog asked for: enough for a thousand clients connecting at once (the kernel caps it at somaxconn). */
-export const LISTEN_BACKLOG = 4096;
 
 export interface ServeFlags {
   config?: string;
@@ -46,8 +43,6 @@ export async function runServe(flags: ServeFlags, io: Io, env: Env, untilStopped
     }
   }
   const guards = resolveGuards(config);
-  // Compiled before the first request, not during the first hundred (bounded: at most 0.3 s of start-up).
-  warmGuards(guards);
   if (Object.keys(config.models).length === 0) throw new GatewayError('GATEWAY_CONFIG_INVALID', 'the config names no models: add a models: section (see README), or run palisade serve --demo');
   // Background audit: group requests into batches for up to 25 ms (durable well within the promised 100 ms).
   // Required audit: each reply waits for its entry, so batches form only from concurrent requests.
@@ -65,9 +60,9 @@ export async function runServe(flags: ServeFlags, io: Io, env: Env, untilStopped
   const listen = flags.listen ?? config.listen;
   const colon = listen.lastIndexOf(':');
   const host = listen.slice(0, colon).replace(/^\[|\]$/g, '');
+  // Compiled before the first request, not during the first hundred (bounded: at most 0.3 s of start-up).
+  warmGuards(guards);
   try {
-    // Node's default accept backlog (511) overflows when a thousand clients connect at once while the event loop is
-    // busy; the kernel then drops their SYNs and they retry after 1 s and 3 s. The kernel caps this at somaxconn.
     await gw.app.listen({ host, port: Number(listen.slice(colon + 1)), backlog: LISTEN_BACKLOG });
   } catch (err) {
     await gw.close();
