@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyedDigest, searchEntries, verifyLog } from '../../src/audit/index.js';
 import { revokeApiKey, listApiKeys } from '../../src/gateway/index.js';

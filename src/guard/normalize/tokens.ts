@@ -16,7 +16,6 @@ export function foldTokens(m: Mapped): Mapped {
   const t = m.text;
   HOT.lastIndex = 0;
   if (!HOT.test(t)) return m;
-  HOT.lastIndex = 0;
   const b = new MappedBuilder(t.length);
   let copied = 0;
   for (const hit of allMatches(t, HOT)) {
