@@ -289,8 +289,6 @@ for (const guards of [false, true]) {
 
 const req = await gateway('required');
 const required = await load(`${req.base}/v1`, req.key, false, 10, req.child.pid);
-const background = await load(gwV1.replace(gw.base, req.base), req.key, false, 10);
-void background;
 req.child.kill('SIGTERM');
 await new Promise((r) => req.child.once('exit', r));
 const verify = execFileSync(process.execPath, [bin, 'audit', 'verify', '--json'], { cwd: out, env: { ...process.env, PALISADE_HOME: home } }).toString();
