@@ -39,7 +39,7 @@ export function detectCanary(text: string, canaries: readonly string[], normaliz
   const out: GuardFinding[] = [];
   const n = normalized ?? normalize(text);
   for (const token of canaries) {
-    const body = normalize(token).text.replace(/^plsd/, '');
+    const body = canaryBody(token);
     if (body.length < MIN_PARTIAL) continue;
     let best = 0;
     let where: { start: number; end: number } | undefined;
@@ -62,6 +62,22 @@ export function detectCanary(text: string, canaries: readonly string[], normaliz
     });
   }
   return out;
+}
+
+/** Normalized random parts of recent canaries: a stream's guard looks for the same token once per streamed chunk. */
+const bodies = new Map<string, string>();
+const BODIES_KEPT = 1024;
+
+function canaryBody(token: string): string {
+  let body = bodies.get(token);
+  if (body === undefined) {
+    body = normalize(token).text.replace(/^plsd/, '');
+    if (token.length <= 256) {
+      if (bodies.size >= BODIES_KEPT) bodies.clear();
+      bodies.set(token, body);
+    }
+  }
+  return body;
 }
 
 /** The longest run of `text` that is a substring of `needle` (needle is short: 20 letters). */

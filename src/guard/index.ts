@@ -16,7 +16,7 @@ export { GUARD_ACTIONS, strongerAction, type GuardAction, type GuardFinding, typ
 export type { Guard, GuardContext } from './guard.js';
 export { GuardRegistry, resolveSettings, runGuards, type CheckOptions, type GuardEntry } from './registry.js';
 export { GuardSettingsSchema, type GuardSettings, type GuardSettingsInput } from './settings.js';
-export { normalize, textsOf, originalSpan, type Normalized, type DecodedSegment, type NormalizeOptions } from './normalize/normalize.js';
+export { normalize, textsOf, originalSpan, type Normalized, type DecodedSegment, type NormalizeOptions, type ClassifiedText } from './normalize/normalize.js';
 export type { Encoding } from './normalize/decode.js';
 export { classifyInjection, shippedInjectionModel, type InjectionResult, type ClassifyOptions } from './injection/classify.js';
 export { evaluate, formatEvalReport, jsonLines, parseEvalRows, type EvalReport, type EvalRow, type Metrics as EvalMetrics, type Scored } from './injection/evaluate.js';

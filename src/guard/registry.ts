@@ -48,6 +48,23 @@ export function resolveSettings(guard: Guard, input: GuardSettingsInput = {}): G
   };
 }
 
+/**
+ * Resolved settings per guard and settings object, so a guard run on every request and every streamed token does not
+ * validate its settings again each time (a schema parse per guard per call was the largest part of runGuards' own
+ * cost). A settings object is read once: to change a guard's settings, pass a new object.
+ */
+const resolved = new WeakMap<Guard, WeakMap<GuardSettingsInput, GuardSettings>>();
+const NO_SETTINGS: GuardSettingsInput = Object.freeze({});
+
+function resolvedFor(entry: GuardEntry): GuardSettings {
+  const input = entry.settings ?? NO_SETTINGS;
+  let byInput = resolved.get(entry.guard);
+  if (byInput === undefined) resolved.set(entry.guard, (byInput = new WeakMap()));
+  let s = byInput.get(input);
+  if (s === undefined) byInput.set(input, (s = resolveSettings(entry.guard, input)));
+  return s;
+}
+
 export interface CheckOptions extends GuardContext {
   /** Text longer than this (UTF-16 units) is not inspected; each guard's `onError` decides. Default 1,000,000. */
   maxChars?: number;
@@ -75,7 +92,7 @@ export function runGuards(text: string, entries: readonly GuardEntry[], opts: Ch
   let normalized: Normalized | undefined;
   const ctx: GuardContext = { ...opts, normalized: () => (normalized ??= normalize(text)) };
   for (const entry of entries) {
-    const settings = resolveSettings(entry.guard, entry.settings);
+    const settings = resolvedFor(entry);
     if (!settings.enabled) continue;
     let found: GuardFinding[];
     try {

@@ -23,6 +23,15 @@ describe('canary-token guard', () => {
     expect(text.slice(f.span!.start, f.span!.end)).toBe(body);
   });
 
+  it('tells canaries apart over many requests (the normalized tokens are kept for reuse)', () => {
+    const tokens = Array.from({ length: 1500 }, () => createCanary().token);
+    for (const [i, token] of tokens.entries()) {
+      const other = tokens[(i + 1) % tokens.length]!;
+      expect(detectCanary(`leaked: ${token}`, [token])[0]?.rule).toBe('canary-leak');
+      expect(detectCanary(`leaked: ${token}`, [other])).toEqual([]);
+    }
+  });
+
   it('does not fire without a leak, or on a few shared letters', () => {
     const { token } = createCanary();
     expect(detectCanary('A normal answer about the weather in Paris.', [token])).toEqual([]);

@@ -18,6 +18,16 @@ describe('normalize', () => {
     expect(normalize('Z̷a̴l̸g̵o̶ text').text).toBe('zalgo text');
   });
 
+  it('maps text that needs no folding to itself, whatever the length', () => {
+    for (const text of ['plain words here', 'x'.repeat(3000), 'y'.repeat(70_000), 'plain words here again']) {
+      const n = normalize(text);
+      expect(n.text).toBe(text);
+      expect(n.starts.length).toBe(text.length);
+      for (const k of [0, text.length >> 1, text.length - 1]) expect([n.starts[k], n.ends[k]]).toEqual([k, k + 1]);
+      expect(originalSpan(n, 2, 5)).toEqual({ start: 2, end: 5 });
+    }
+  });
+
   it('leaves ordinary text, numbers and other scripts alone', () => {
     expect(normalize('Price: $100 in 2024, ipv6 and v1.2 — fine!').text).toBe('price: $100 in 2024, ipv6 and v1.2 — fine!');
     expect(normalize('Привет, как дела?').text).toBe('привет, как дела?');

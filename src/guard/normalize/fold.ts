@@ -1,5 +1,5 @@
 import { CHANGES, charTable, INVISIBLE, MARK, SPACE, WORD } from './char-table.js';
-import { MappedBuilder, type Mapped } from './mapped.js';
+import { identityMapped, MappedBuilder, type Mapped } from './mapped.js';
 
 const isSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdfff;
 
@@ -14,7 +14,8 @@ export function foldClusters(text: string): Mapped {
   // Lower-casing is one unit for one unit except for a few letters (İ → i̇); then work from the original.
   const base = lower.length === text.length ? lower : text;
   const t = charTable();
-  const b = new MappedBuilder(text.length);
+  // Made at the first unit that changes: text that needs no folding (most of it) maps to itself.
+  let b: MappedBuilder | undefined;
   let run = 0;
   let i = 0;
   let prevAscii = false;
@@ -31,6 +32,7 @@ export function foldClusters(text: string): Mapped {
       i++;
       continue;
     }
+    b ??= new MappedBuilder(text.length);
     b.pushOriginal(base, run, i);
     if (f === -1) {
       // A surrogate pair is one code point (astral: mathematical letters, emoji, tag characters); alone it is broken.
@@ -70,6 +72,7 @@ export function foldClusters(text: string): Mapped {
     }
     run = i;
   }
+  if (b === undefined) return identityMapped(base);
   b.pushOriginal(base, run, base.length);
   return b.build();
 }

@@ -1,6 +1,7 @@
 /**
  * A string derived from an original text, with each UTF-16 unit's origin: `starts[i]` / `ends[i]` is the range of
- * the original text that produced unit `i`, so a span found in the derived text maps back exactly.
+ * the original text that produced unit `i`, so a span found in the derived text maps back exactly. The arrays are
+ * read-only: results may share them (see {@link identityMapped}).
  */
 export interface Mapped {
   text: string;
@@ -77,4 +78,26 @@ export function originalSpan(m: Mapped, start: number, end: number): { start: nu
   const s = Math.min(Math.max(start, 0), m.text.length - 1);
   const e = Math.min(Math.max(end, s + 1), m.text.length);
   return { start: m.starts[s]!, end: Math.max(m.starts[s]!, m.ends[e - 1]!) };
+}
+
+/** Longest text whose identity map is shared; longer ones get arrays of their own. */
+const SHARED_IDENTITY = 1 << 16;
+/** 0, 1, 2, …: `starts` of an unchanged text is a view of its head and `ends` the same shifted by one. */
+let identity: Int32Array = new Int32Array(0);
+
+/** `text` as its own derived string (every unit from itself), without building the maps unit by unit. */
+export function identityMapped(text: string): Mapped {
+  const n = text.length;
+  let ids: Int32Array = identity;
+  if (n + 1 > ids.length) {
+    ids = counting(n < SHARED_IDENTITY ? Math.min(SHARED_IDENTITY, Math.max(n + 1, identity.length * 2, 1024)) : n + 1);
+    if (n < SHARED_IDENTITY) identity = ids;
+  }
+  return { text, starts: ids.subarray(0, n), ends: ids.subarray(1, n + 1) };
+}
+
+function counting(length: number): Int32Array {
+  const a = new Int32Array(length);
+  for (let i = 0; i < length; i++) a[i] = i;
+  return a;
 }

@@ -65,17 +65,32 @@ function normalizeAt(text: string, depth: number, maxDepth: number, budget: { le
   return { ...folded, decoded, depthLimited };
 }
 
-/** Every text to classify: the folded text itself and each decoded segment, depth-first, with its original span. */
-export function* textsOf(n: Normalized): Generator<{ text: string; mapped: Mapped; span?: Span; encodings: Encoding[] }> {
-  yield { text: n.text, mapped: n, encodings: [] };
-  const walk = function* (segs: DecodedSegment[], path: Encoding[]): Generator<{ text: string; mapped: Mapped; span?: Span; encodings: Encoding[] }> {
-    for (const s of segs) {
-      const encodings = [...path, s.encoding];
-      yield { text: s.normalized.text, mapped: s.normalized, span: s.span, encodings };
-      yield* walk(s.normalized.decoded, encodings);
-    }
-  };
-  yield* walk(n.decoded, []);
+/** One text to classify: the folded text or a decoded segment's, with the encodings it sat in. */
+export interface ClassifiedText {
+  text: string;
+  mapped: Mapped;
+  /** Where a decoded segment sits in the original text (absent for the folded text itself). */
+  span?: Span;
+  encodings: Encoding[];
+}
+
+/**
+ * Every text to classify: the folded text itself and each decoded segment, depth-first, with its original span. An
+ * array rather than a generator: the guards call this once per text and per streamed token, and a generator's
+ * iterator and result objects were a large share of what they allocated.
+ */
+export function textsOf(n: Normalized): ClassifiedText[] {
+  const out: ClassifiedText[] = [{ text: n.text, mapped: n, encodings: [] }];
+  if (n.decoded.length > 0) collectDecoded(n.decoded, [], out);
+  return out;
+}
+
+function collectDecoded(segs: readonly DecodedSegment[], path: readonly Encoding[], out: ClassifiedText[]): void {
+  for (const s of segs) {
+    const encodings = [...path, s.encoding];
+    out.push({ text: s.normalized.text, mapped: s.normalized, span: s.span, encodings });
+    collectDecoded(s.normalized.decoded, encodings, out);
+  }
 }
 
 export { originalSpan };
