@@ -4,7 +4,12 @@
  * to the upstream and through the gateway. CPU per request is read from the gateway process's /proc stat, so it
  * holds up when the load generator shares the cores.
  *
- *   npm run build && npx tsx bench/gateway-throughput.ts [--seconds 5] [--connections 1,10,100,1000]
+ *   npm run build && npx tsx bench/gateway-throughput.ts [--seconds 3] [--reps 3] [--connections 1,10,100,1000] [--pin]
+ *
+ * Each cell of the main table is `--reps` rounds of (direct, gateway, bare proxy), reported by its median round, with
+ * the CPU that other processes on the host used meanwhile ("foreign load"). `--pin` pins the load generator to one CPU
+ * and the servers to the other with taskset, as research/gateways.md §3 measured Portkey. `--node-flags '…'` starts
+ * every gateway process with those Node options (V8 settings such as --max-semi-space-size=64).
  *
  * `--profile` runs the guards-off gateway under `node --cpu-prof` for the main table only, prints where its CPU goes
  * (self time by function and by source line) and stops there; it writes nothing to RESULTS.md, since the profiler's
@@ -25,12 +30,18 @@ import autocannon from 'autocannon';
 import { Client, request } from 'undici';
 import { hotLines, hotSpots } from './lib/cpu-profile.js';
 import { describeMachine } from './lib/machine.js';
-import { cpuTimes, demoUpstreamArgs, peakRssMiB, processStarter } from './lib/processes.js';
+import { cpuTimes, demoUpstreamArgs, ForeignLoad, peakRssMiB, pinLoadGenerator, processStarter } from './lib/processes.js';
 import { writeResults } from './lib/report.js';
 import { table } from './lib/stats.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '1,10,100,1000' }, 'no-write': { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, 'main-only': { type: 'boolean', default: false }, 'guards-only': { type: 'boolean', default: false }, warmup: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '1,10,100,1000' }, 'no-write': { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, 'main-only': { type: 'boolean', default: false }, 'guards-only': { type: 'boolean', default: false }, pin: { type: 'boolean', default: false }, 'node-flags': { type: 'string', default: '' }, reps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '5' } } });
 const SECONDS = Number(values.seconds);
+/** Node options for every gateway process (`--node-flags`, e.g. --max-semi-space-size=64), to compare V8 settings. */
+const NODE_FLAGS = values['node-flags'].split(' ').filter((f) => f !== '');
+/** Rounds per cell of the main table (`--reps`); each cell reports its median round. */
+const REPS = Math.max(1, Number(values.reps));
+/** Gateway CPU per request of each cell of the main table (median round, and the range over rounds). */
+const cpuCells: { stream: boolean; connections: number; us: number; low: number; high: number }[] = [];
 const CONNS = values.connections.split(',').map(Number);
 const root = join(import.meta.dirname, '..');
 const out = join(import.meta.dirname, 'out', 'gateway');
@@ -38,7 +49,9 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const bin = join(root, 'bin', 'palisade.js');
 const loadStart = loadavg().map((l) => l.toFixed(2)).join(' ');
-const { start, children } = processStarter(out);
+const pinned = values.pin ? pinLoadGenerator() : undefined;
+if (values.pin && pinned === undefined) console.error('--pin: taskset is missing or there is one CPU; running unpinned');
+const { start, children } = processStarter(out, pinned?.servers);
 
 const upstream = await start(demoUpstreamArgs(join(root, 'dist', 'index.js')), /UP (\S+)\n/);
 const upstreamUrl = upstream.match[1]!;
@@ -55,7 +68,7 @@ async function gateway(audit: 'background' | 'required', guards = false, profile
   const guardLine = guards ? 'guards: { input: [injection, secrets, pii], output: [secrets, pii, canary-token] }\n' : '';
   writeFileSync(join(at, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstreamUrl}" }\ngateway: { audit: ${audit} }\n${guardLine}`);
   const key = JSON.parse(execFileSync(process.execPath, [bin, 'apikeys', 'create', '--name', 'bench', '--models', 'chat', '--json'], { cwd: out, env }).toString()).key as string;
-  const g = await start([...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), bin, 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, { PALISADE_HOME: at });
+  const g = await start([...NODE_FLAGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), bin, 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, { PALISADE_HOME: at });
   return { base: g.match[1]!, key, child: g.child };
 }
 
@@ -72,6 +85,8 @@ interface Run {
   cpuUsPerReq?: number;
   /** The kernel's part of cpuUsPerReq (system time: socket reads and writes, epoll, wake-ups). */
   sysUsPerReq?: number;
+  /** Cores of CPU that processes other than the benchmark's used during the run (research/gateways.md §3). */
+  foreign: number;
   errors: number;
 }
 
@@ -79,11 +94,13 @@ async function load(url: string, key: string | undefined, stream: boolean, conne
   const opts = { url: `${url}/chat/completions`, method: 'POST' as const, headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) }, body: body(stream), connections, pipelining: 1 };
   await autocannon({ ...opts, duration: 1 });
   const c0 = pid === undefined ? undefined : cpuTimes(pid);
+  const foreign = new ForeignLoad(children.map((c) => c.pid!));
   const r = await autocannon({ ...opts, duration: SECONDS });
+  const foreignCores = foreign.cores();
   const n = Math.max(1, r.requests.total);
   const c1 = pid === undefined ? undefined : cpuTimes(pid);
   const cpu = c0 === undefined || c1 === undefined ? {} : { cpuUsPerReq: ((c1.user + c1.system - c0.user - c0.system) * 1e6) / n, sysUsPerReq: ((c1.system - c0.system) * 1e6) / n };
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, ...cpu, errors: r.errors + r.non2xx };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, ...cpu, foreign: foreignCores, errors: r.errors + r.non2xx };
 }
 
 /** `--warmup` seconds of JSON and then SSE traffic at 10 connections to each target, results discarded. */
@@ -173,13 +190,31 @@ const gwV1 = `${gw.base}/v1`;
 // Steady state, not start-up: V8 compiles the hot paths over the first thousands of requests (a fresh gateway's first
 // request takes tens of ms, its first thousand about 1.5 ms each), so every process gets JSON and SSE traffic first.
 await warm([[upstreamUrl, undefined], [gwV1, gw.key], [bareV1, undefined]]);
+/** The run with the median CPU per request of `runs` (an odd count gives a real run), and the range over all of them. */
+function medianRun(runs: Run[]): { run: Run; low: number; high: number } {
+  const sorted = [...runs].sort((x, y) => x.cpuUsPerReq! - y.cpuUsPerReq!);
+  return { run: sorted[(sorted.length - 1) >> 1]!, low: sorted[0]!.cpuUsPerReq!, high: sorted[sorted.length - 1]!.cpuUsPerReq! };
+}
 for (const stream of [false, true]) {
   for (const c of values['guards-only'] ? [] : CONNS) {
-    const direct = await load(upstreamUrl, undefined, stream, c, upstream.child.pid);
-    const through = await load(gwV1, gw.key, stream, c, gw.child.pid);
-    const floor = values.profile ? undefined : await load(bareV1, undefined, stream, c, bare.child.pid);
+    // Rounds of direct, gateway, bare proxy: a shared machine's changing load falls on all three alike, and the median
+    // round stands for the cell.
+    const runs: { direct: Run[]; through: Run[]; floor: Run[] } = { direct: [], through: [], floor: [] };
+    for (let round = 0; round < REPS; round++) {
+      runs.direct.push(await load(upstreamUrl, undefined, stream, c, upstream.child.pid));
+      runs.through.push(await load(gwV1, gw.key, stream, c, gw.child.pid));
+      if (!values.profile) runs.floor.push(await load(bareV1, undefined, stream, c, bare.child.pid));
+    }
+    const direct = medianRun(runs.direct).run;
+    const t = medianRun(runs.through);
+    const through = t.run;
+    const floor = runs.floor.length === 0 ? undefined : medianRun(runs.floor).run;
+    cpuCells.push({ stream, connections: c, us: through.cpuUsPerReq!, low: t.low, high: t.high });
     const rt = (r: Run): string => (c === 1 ? `${(1000 / r.rps).toFixed(3)} ms round trip` : `p50 ${r.p50} ms, p99 ${r.p99} ms`);
-    rows.push([stream ? 'SSE' : 'JSON', String(c), `${f1(direct.rps)} req/s, ${rt(direct)}`, `${f1(through.rps)} req/s, ${rt(through)}`, `**${f1(through.cpuUsPerReq!)} µs** (kernel ${f1(through.sysUsPerReq!)})`, `${f1(direct.cpuUsPerReq!)} µs (kernel ${f1(direct.sysUsPerReq!)}; ×${(through.cpuUsPerReq! / direct.cpuUsPerReq!).toFixed(1)})`, floor === undefined ? '-' : `${f1(floor.cpuUsPerReq!)} µs (kernel ${f1(floor.sysUsPerReq!)}), ${f1(floor.rps)} req/s`, c === 1 ? `+${(1000 / through.rps - 1000 / direct.rps).toFixed(3)} ms` : `+${(through.p50 - direct.p50).toFixed(0)} ms p50`, String(direct.errors + through.errors)]);
+    const range = REPS > 1 ? `; rounds ${f1(t.low)}–${f1(t.high)}` : '';
+    const foreign = runs.through.map((r) => r.foreign).sort((x, y) => x - y);
+    const foreignCell = foreign.length > 1 ? `${foreign[0]!.toFixed(2)}–${foreign[foreign.length - 1]!.toFixed(2)}` : foreign[0]!.toFixed(2);
+    rows.push([stream ? 'SSE' : 'JSON', String(c), `${f1(direct.rps)} req/s, ${rt(direct)}`, `${f1(through.rps)} req/s, ${rt(through)}`, `**${f1(through.cpuUsPerReq!)} µs** (kernel ${f1(through.sysUsPerReq!)}${range})`, `${f1(direct.cpuUsPerReq!)} µs (kernel ${f1(direct.sysUsPerReq!)}; ×${(through.cpuUsPerReq! / direct.cpuUsPerReq!).toFixed(1)})`, floor === undefined ? '-' : `${f1(floor.cpuUsPerReq!)} µs (kernel ${f1(floor.sysUsPerReq!)}), ${f1(floor.rps)} req/s`, c === 1 ? `+${(1000 / through.rps - 1000 / direct.rps).toFixed(3)} ms` : `+${(through.p50 - direct.p50).toFixed(0)} ms p50`, foreignCell, String(direct.errors + through.errors)]);
   }
 }
 // autocannon opens all its connections at once at the start of each run, and a run's first requests wait behind
@@ -191,9 +226,9 @@ const tGateway = await ttft(gwV1, gw.key);
 const peak = peakRssMiB(gw.child.pid!);
 gw.child.kill('SIGTERM');
 await new Promise((r) => gw.child.once('exit', r));
-const MAIN_HEAD = ['mode', 'connections', 'direct to upstream', 'through the gateway', 'gateway CPU / request (of which kernel)', 'upstream CPU / request (kernel; gateway ×)', 'bare Node proxy CPU / request', 'added', 'errors'];
+const MAIN_HEAD = ['mode', 'connections', 'direct to upstream', 'through the gateway', 'gateway CPU / request (of which kernel)', 'upstream CPU / request (kernel; gateway ×)', 'bare Node proxy CPU / request', 'added', 'foreign load (cores)', 'errors'];
 if (values['main-only']) {
-  console.log(`${table(MAIN_HEAD, rows)}\n\nPeak RSS ${peak.toFixed(0)} MiB; load average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
+  console.log(`${table(MAIN_HEAD, rows)}\n\nGateway Node options: ${NODE_FLAGS.join(" ") || "(none)"}. Peak RSS ${peak.toFixed(0)} MiB; load average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
 }
 if (values.profile) {
   console.log(`${table(MAIN_HEAD, rows)}\n(gateway under the profiler)\n`);
@@ -294,24 +329,35 @@ await new Promise((r) => req.child.once('exit', r));
 const verify = execFileSync(process.execPath, [bin, 'audit', 'verify', '--json'], { cwd: out, env: { ...process.env, PALISADE_HOME: home } }).toString();
 
 const m = describeMachine();
+const within = cpuCells.filter((x) => x.us <= 350).length;
+const worst = cpuCells.reduce((x, y) => (y.us > x.us ? y : x), cpuCells[0]!);
+const placement =
+  pinned === undefined
+    ? ', unpinned, so req/s is shared\nwith the load generator'
+    : `, pinned as in research/gateways.md §3 (autocannon on CPU ${pinned.load}; the upstream, the gateway and\nthe bare proxy on CPU ${pinned.servers})`;
 const block = `## Gateway
 
-\`npm run build && npx tsx bench/gateway-throughput.ts --seconds ${SECONDS} --connections ${CONNS.join(',')}\` (\`npm run bench:gateway\`),
+\`npm run build && npx tsx bench/gateway-throughput.ts --seconds ${SECONDS} --reps ${REPS} --connections ${CONNS.join(',')}${pinned === undefined ? '' : ' --pin'}${NODE_FLAGS.length === 0 ? '' : ` --node-flags='${NODE_FLAGS.join(' ')}'`}\` (\`npm run bench:gateway\`),
 ${new Date().toISOString().slice(0, 10)}, ${m.cpus} × ${m.cpuModel}, Node ${m.node}, commit ${m.commit}. The demo upstream (node:http),
-the gateway (\`palisade serve\`, guards off, audit in the background, no limits) and autocannon 8 (${SECONDS} s per cell
+the gateway (\`palisade serve\`, guards off, audit in the background, no limits) and autocannon 8 (${SECONDS} s per run
 after 1 s of warm-up, pipelining 1; each process first gets ${values.warmup} s of traffic, so the figures are steady
-state; start-up is measured on its own below) run as three processes on the same ${m.cpus} cores, so req/s is shared
-with the load generator; gateway CPU per request is read from its /proc stat and holds up under that sharing. A 2-message chat
-request, as in research/gateways.md §3. Load average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.
+state; start-up is measured on its own below) run as three processes on the same ${m.cpus} cores${placement}; gateway CPU per request is read from its /proc stat and holds up under that sharing. A 2-message chat
+request, as in research/gateways.md §3. Each cell is ${REPS} round${REPS === 1 ? '' : 's'} of (direct, gateway, bare proxy); the table shows the
+round with the median gateway CPU per request${REPS > 1 ? ', and the range over the rounds' : ''}. "Foreign load" is the CPU that processes other than the
+benchmark's used during the gateway runs, in cores (the host's busy time from /proc/stat less that of the benchmark's
+processes; research/gateways.md §3 kept runs at ≤ 0.3). Load average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.
 "Kernel" is the system-time part of a process's CPU (socket reads and writes, epoll, wake-ups). The bare Node proxy
 (bench/lib/bare-proxy.mjs: node:http in, an undici Pool out, no parsing, keys, guards, audit or metrics) is measured
-in the same cell, after the gateway: what any Node proxy pays on this machine at that concurrency.
+in the same round, after the gateway: what any Node proxy pays on this machine at that concurrency.
+
+Target ≤ 350 µs of gateway CPU per request, guards off: ${within} of ${cpuCells.length} cells within it (median rounds); the highest is
+${worst.stream ? 'SSE' : 'JSON'} at ${worst.connections} connection${worst.connections === 1 ? '' : 's'}, ${f1(worst.us)} µs.
 
 ${table(MAIN_HEAD, rows)}
 
 All guards on (input: injection, secrets, pii; output: secrets, pii, canary-token) with a 988-character benign prompt,
 against the guards-off gateway with the same prompt. Both gateways run at once, each on its own store; the 1-connection latencies are ${GUARD_N}
-sequential requests to each, interleaved (off, on, on, off, …); CPU per request is from 5 s autocannon runs.
+sequential requests to each, interleaved (off, on, on, off, …); CPU per request is from ${SECONDS} s autocannon runs.
 
 ${table(GUARD_HEAD, guardRows)}
 
