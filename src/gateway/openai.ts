@@ -81,6 +81,7 @@ export function usageOf(v: unknown): Usage | undefined {
 export function responseText(v: unknown): string {
   const choices = (v as { choices?: unknown } | null)?.choices;
   if (!Array.isArray(choices)) return '';
+  if (choices.length === 1) return choiceText(choices[0], 'message');
   return choices.map((c: { message?: { content?: unknown }; text?: unknown } | null) => (typeof c?.message?.content === 'string' ? c.message.content : typeof c?.text === 'string' ? c.text : '')).join('\n');
 }
 
@@ -88,5 +89,14 @@ export function responseText(v: unknown): string {
 export function deltaText(v: unknown): string {
   const choices = (v as { choices?: unknown } | null)?.choices;
   if (!Array.isArray(choices)) return '';
+  // One choice is the usual case, and this runs once per streamed event: no array to build and join.
+  if (choices.length === 1) return choiceText(choices[0], 'delta');
   return choices.map((c: { delta?: { content?: unknown }; text?: unknown } | null) => (typeof c?.delta?.content === 'string' ? c.delta.content : typeof c?.text === 'string' ? c.text : '')).join('');
+}
+
+/** One choice's text: `message.content` or `delta.content` (chat), else `text` (completions), else ''. */
+function choiceText(c: unknown, holder: 'message' | 'delta'): string {
+  const x = c as { message?: { content?: unknown }; delta?: { content?: unknown }; text?: unknown } | null;
+  const content = x?.[holder]?.content;
+  return typeof content === 'string' ? content : typeof x?.text === 'string' ? x.text : '';
 }
