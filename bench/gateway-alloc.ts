@@ -2,9 +2,9 @@
  * What the gateway allocates per request, by function: V8's sampling heap profiler (through the inspector), with the
  * objects the collector has already freed counted too, over sequential requests to a `palisade serve` running in this
  * process (the CLI's own `main`, the demo upstream beside it, so its allocations are in the total: about 8 KiB of a
- * streamed request). Load comes from autocannon in a child process, one connection. Nothing is written.
+ * streamed request). Load comes from autocannon in a child process (one connection unless told). Nothing is written.
  *
- *   npm run build && npx tsx bench/gateway-alloc.ts [--mode sse|json] [--guards] [--seconds 5]
+ *   npm run build && npx tsx bench/gateway-alloc.ts [--mode sse|json] [--guards] [--seconds 5] [--connections 1]
  *   npx tsx bench/gateway-alloc.ts --guard-path        # the guards alone: the input guards on the 988-character prompt,
  *                                                      # the output guards over a ten-event stream, in a loop
  *   npx tsx bench/gateway-alloc.ts --survivors         # only what outlived the young-generation collections
@@ -22,7 +22,7 @@ import type * as Gateway from '../src/gateway/index.js';
 import type { GatewayGuards } from '../src/gateway/index.js';
 import type * as Guard from '../src/guard/index.js';
 
-const { values } = parseArgs({ options: { mode: { type: 'string', default: 'sse' }, guards: { type: 'boolean', default: false }, seconds: { type: 'string', default: '5' }, 'guard-path': { type: 'boolean', default: false }, survivors: { type: 'boolean', default: false }, top: { type: 'string', default: '20' } } });
+const { values } = parseArgs({ options: { mode: { type: 'string', default: 'sse' }, guards: { type: 'boolean', default: false }, seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '1' }, 'guard-path': { type: 'boolean', default: false }, survivors: { type: 'boolean', default: false }, top: { type: 'string', default: '20' } } });
 if (values.mode !== 'sse' && values.mode !== 'json') {
   console.error('--mode must be sse or json');
   process.exit(2);
@@ -105,7 +105,7 @@ if (values['guard-path']) {
   const body = JSON.stringify({ model: 'chat', max_tokens: 32, stream: values.mode === 'sse', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: values.guards ? PROMPT : 'Write one sentence about the sea.' }] });
   const load = (seconds: number): Promise<number> =>
     new Promise((resolve, reject) => {
-      const args = [join(root, 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-c', '1', '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', '-H', `authorization=Bearer ${key}`, '-b', body, `${base}/v1/chat/completions`];
+      const args = [join(root, 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-c', values.connections, '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', '-H', `authorization=Bearer ${key}`, '-b', body, `${base}/v1/chat/completions`];
       const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
       let text = '';
       c.stdout.on('data', (b: Buffer) => (text += b.toString()));
