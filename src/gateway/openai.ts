@@ -82,7 +82,7 @@ export function responseText(v: unknown): string {
   const choices = (v as { choices?: unknown } | null)?.choices;
   if (!Array.isArray(choices)) return '';
   if (choices.length === 1) return choiceText(choices[0], 'message');
-  return choices.map((c: { message?: { content?: unknown }; text?: unknown } | null) => (typeof c?.message?.content === 'string' ? c.message.content : typeof c?.text === 'string' ? c.text : '')).join('\n');
+  return choices.map((c) => choiceText(c, 'message')).join('\n');
 }
 
 /** The text a streamed chunk adds. */
@@ -91,7 +91,7 @@ export function deltaText(v: unknown): string {
   if (!Array.isArray(choices)) return '';
   // One choice is the usual case, and this runs once per streamed event: no array to build and join.
   if (choices.length === 1) return choiceText(choices[0], 'delta');
-  return choices.map((c: { delta?: { content?: unknown }; text?: unknown } | null) => (typeof c?.delta?.content === 'string' ? c.delta.content : typeof c?.text === 'string' ? c.text : '')).join('');
+  return choices.map((c) => choiceText(c, 'delta')).join('');
 }
 
 /** One choice's text: `message.content` or `delta.content` (chat), else `text` (completions), else ''. */

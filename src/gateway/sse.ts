@@ -82,28 +82,33 @@ export class SseSplitter {
   /** Keeps the start of an unfinished line, within the bound. */
   private keep(bytes: Buffer): void {
     this.partialBytes += bytes.length;
-    if (this.partialBytes > this.maxLine) throw new Error(`an SSE line is over ${this.maxLine} bytes`);
+    this.bound(this.partialBytes);
     // A copy: the chunk's memory may be reused once the caller has it back.
     this.partial.push(Buffer.from(bytes));
   }
 
   /** Handles the line that ends at `chunk[end]` (and began in earlier chunks, if any are held). */
   private line(chunk: Buffer, start: number, end: number, out: string[]): void {
+    this.bound(this.partialBytes + end - start);
     let buf = chunk;
     if (this.partialBytes > 0) {
-      if (this.partialBytes + end - start > this.maxLine) throw new Error(`an SSE line is over ${this.maxLine} bytes`);
       buf = Buffer.concat([...this.partial, chunk.subarray(start, end)]);
       this.partial = [];
       this.partialBytes = 0;
       start = 0;
       end = buf.length;
-    } else if (end - start > this.maxLine) throw new Error(`an SSE line is over ${this.maxLine} bytes`);
+    }
     if (start === end) {
       if (this.data.length > 0) out.push(this.data.join('\n'));
       this.data = [];
       return;
     }
     this.field(buf, start, end);
+  }
+
+  /** Refuses a line of `bytes` over the bound. */
+  private bound(bytes: number): void {
+    if (bytes > this.maxLine) throw new Error(`an SSE line is over ${this.maxLine} bytes`);
   }
 
   /** Reads one non-empty line: a `data:` field is kept; comments, event:, id: and retry: carry nothing forwarded. */

@@ -88,10 +88,11 @@ let identity: Int32Array = new Int32Array(0);
 /** `text` as its own derived string (every unit from itself), without building the maps unit by unit. */
 export function identityMapped(text: string): Mapped {
   const n = text.length;
-  let ids: Int32Array = identity;
-  if (n + 1 > ids.length) {
-    ids = counting(n < SHARED_IDENTITY ? Math.min(SHARED_IDENTITY, Math.max(n + 1, identity.length * 2, 1024)) : n + 1);
-    if (n < SHARED_IDENTITY) identity = ids;
+  let ids: Int32Array;
+  if (n >= SHARED_IDENTITY) ids = counting(n + 1);
+  else {
+    if (n + 1 > identity.length) identity = counting(Math.min(SHARED_IDENTITY, Math.max(n + 1, identity.length * 2, 1024)));
+    ids = identity;
   }
   return { text, starts: ids.subarray(0, n), ends: ids.subarray(1, n + 1) };
 }
