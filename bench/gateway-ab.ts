@@ -9,12 +9,12 @@
  * `--guards` runs both with every guard on (input: injection, secrets, pii; output: secrets, pii, canary-token) and a
  * prompt of about 1,000 characters.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { benchHome, GUARDED_PROMPT } from './lib/gateway-home.js';
 import { cpuTimes, demoUpstreamArgs, processStarter } from './lib/processes.js';
 
 const { values } = parseArgs({ options: { base: { type: 'string' }, connections: { type: 'string', default: '10' }, modes: { type: 'string', default: 'json,sse' }, seconds: { type: 'string', default: '1.5' }, runs: { type: 'string', default: '10' }, guards: { type: 'boolean', default: false } } });
@@ -23,7 +23,7 @@ if (values.base === undefined) {
   process.exit(2);
 }
 const root = join(import.meta.dirname, '..');
-const builds = { A: values.base, B: join(root, 'bin', 'palisade.js') };
+const builds = { A: resolve(values.base), B: join(root, 'bin', 'palisade.js') };
 const out = join(import.meta.dirname, 'out', 'gateway-ab');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -31,17 +31,14 @@ const { start } = processStarter(out);
 
 const upstream = await start(demoUpstreamArgs(join(root, 'dist', 'index.js')), /UP (\S+)\n/);
 const env = { PALISADE_HOME: join(out, '.palisade') };
-execFileSync(process.execPath, [builds.B, 'init'], { cwd: out, env: { ...process.env, ...env } });
-const guardLine = values.guards ? 'guards: { input: [injection, secrets, pii], output: [secrets, pii, canary-token] }\n' : '';
-writeFileSync(join(env.PALISADE_HOME, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstream.match[1]}" }\ngateway: { audit: background }\n${guardLine}`);
-const key = (JSON.parse(execFileSync(process.execPath, [builds.B, 'apikeys', 'create', '--name', 'ab', '--models', 'chat', '--json'], { cwd: out, env: { ...process.env, ...env } }).toString()) as { key: string }).key;
+const key = benchHome({ bin: builds.B, cwd: out, home: env.PALISADE_HOME, upstream: upstream.match[1]!, guards: values.guards });
 const gateways: Record<'A' | 'B', { url: string; pid: number }> = { A: { url: '', pid: 0 }, B: { url: '', pid: 0 } };
 for (const side of ['A', 'B'] as const) {
   const g = await start([builds[side], 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, env);
   gateways[side] = { url: g.match[1]!, pid: g.child.pid! };
 }
-// With --guards, a benign prompt of about 1,000 characters, as in the guards-on table of bench/gateway-throughput.ts.
-const prompt = values.guards ? `${'The harbour town wakes slowly in the grey light of early morning, and the boats come home. '.repeat(11)}Please summarise.` : 'Write one sentence about the sea.';
+// With --guards, a benign prompt of about 1,000 characters.
+const prompt = values.guards ? GUARDED_PROMPT : 'Write one sentence about the sea.';
 const body = (stream: boolean): string => JSON.stringify({ model: 'chat', max_tokens: 32, stream, messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: prompt }] });
 
 console.log(`A = ${builds.A}\nB = ${builds.B}\nload average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

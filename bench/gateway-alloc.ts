@@ -5,18 +5,19 @@
  * streamed request). Load comes from autocannon in a child process (one connection unless told). Nothing is written.
  *
  *   npm run build && npx tsx bench/gateway-alloc.ts [--mode sse|json] [--guards] [--seconds 5] [--connections 1]
- *   npx tsx bench/gateway-alloc.ts --guard-path        # the guards alone: the input guards on the 988-character prompt,
+ *   npx tsx bench/gateway-alloc.ts --guard-path        # the guards alone: the input guards on the 1,018-character prompt,
  *                                                      # the output guards over a ten-event stream, in a loop
  *   npx tsx bench/gateway-alloc.ts --survivors         # only what outlived the young-generation collections
  *
  * The sampler takes one allocation in every 1 KiB (512 B with --guard-path) on average: per-function figures are
  * estimates, good to a few percent over thousands of requests.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchHome, GUARDED_PROMPT } from './lib/gateway-home.js';
 import type * as Cli from '../src/cli/main.js';
 import type * as Gateway from '../src/gateway/index.js';
 import type { GatewayGuards } from '../src/gateway/index.js';
@@ -32,7 +33,6 @@ const root = join(import.meta.dirname, '..');
 const { main } = (await import(join(root, 'dist', 'cli', 'main.js'))) as typeof Cli;
 const { guardInput, startDemoUpstream, StreamGuard } = (await import(join(root, 'dist', 'gateway', 'index.js'))) as typeof Gateway;
 const { defaultRegistry } = (await import(join(root, 'dist', 'guard', 'index.js'))) as typeof Guard;
-const PROMPT = `${'The harbour town wakes slowly in the grey light of early morning, and the boats come home. '.repeat(11)}Please summarise.`;
 
 interface SampleNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -68,7 +68,7 @@ if (values['guard-path']) {
   const guards: GatewayGuards = { input: ['injection', 'secrets', 'pii'].map((n) => ({ guard: registry.get(n) })), output: ['secrets', 'pii', 'canary-token'].map((n) => ({ guard: registry.get(n) })), restore: false };
   const words = 'Hello from the Palisade demo model. Ask me anything.'.split(/(?<= )/);
   const once = (): void => {
-    const input = guardInput('chat', { model: 'chat', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: PROMPT }] }, guards);
+    const input = guardInput('chat', { model: 'chat', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: GUARDED_PROMPT }] }, guards);
     const sg = new StreamGuard(guards, input, []);
     for (const w of words) sg.push(w);
     sg.end();
@@ -86,11 +86,7 @@ if (values['guard-path']) {
   const home = join(out, '.palisade');
   process.env.PALISADE_HOME = home;
   const up = await startDemoUpstream();
-  const bin = join(root, 'bin', 'palisade.js');
-  execFileSync(process.execPath, [bin, 'init'], { cwd: out, env: process.env });
-  const guardLine = values.guards ? 'guards: { input: [injection, secrets, pii], output: [secrets, pii, canary-token] }\n' : '';
-  writeFileSync(join(home, 'config.yaml'), `version: 1\nlisten: 127.0.0.1:0\nmodels:\n  chat: { upstream: "${up.url}" }\ngateway: { audit: background }\n${guardLine}`);
-  const key = (JSON.parse(execFileSync(process.execPath, [bin, 'apikeys', 'create', '--name', 'alloc', '--models', 'chat', '--json'], { cwd: out, env: process.env }).toString()) as { key: string }).key;
+  const key = benchHome({ bin: join(root, 'bin', 'palisade.js'), cwd: out, home, upstream: up.url, guards: values.guards });
   // `palisade serve` prints where it listens; catch the line on its way to stdout.
   const listening = new Promise<string>((resolve) => {
     const write = process.stdout.write.bind(process.stdout);
@@ -100,9 +96,9 @@ if (values['guard-path']) {
       return write(chunk, ...rest);
     }) as typeof process.stdout.write;
   });
-  void main(['serve']);
+  void main(['serve', '--listen', '127.0.0.1:0']);
   const base = await listening;
-  const body = JSON.stringify({ model: 'chat', max_tokens: 32, stream: values.mode === 'sse', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: values.guards ? PROMPT : 'Write one sentence about the sea.' }] });
+  const body = JSON.stringify({ model: 'chat', max_tokens: 32, stream: values.mode === 'sse', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: values.guards ? GUARDED_PROMPT : 'Write one sentence about the sea.' }] });
   const load = (seconds: number): Promise<number> =>
     new Promise((resolve, reject) => {
       const args = [join(root, 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-c', values.connections, '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', '-H', `authorization=Bearer ${key}`, '-b', body, `${base}/v1/chat/completions`];
@@ -116,7 +112,7 @@ if (values['guard-path']) {
       });
     });
   await load(3);
-  label = `a ${values.mode.toUpperCase()} request through the gateway, guards ${values.guards ? 'on (988-character prompt)' : 'off'}`;
+  label = `a ${values.mode.toUpperCase()} request through the gateway, guards ${values.guards ? 'on (1,018-character prompt)' : 'off'}`;
   result = await sampled(1024, () => load(Number(values.seconds)));
 }
 console.log(`${values.survivors ? 'Outliving young-generation collections' : 'Allocated'}, per ${label}: ${(result.total / 1024).toFixed(1)} KiB\n`);

@@ -4,18 +4,18 @@
  * pauses (count, total and per request), the gateway's CPU per request and its peak RSS. Nothing is written.
  *
  *   npm run build && npx tsx bench/gateway-gc.ts [--connections 1000] [--mode sse|json] [--seconds 5]
- *   npx tsx bench/gateway-gc.ts --guards --sequential 2000 [--mode sse]    # every guard on, a 988-character prompt
+ *   npx tsx bench/gateway-gc.ts --guards --sequential 2000 [--mode sse]    # every guard on, a 1,018-character prompt
  *   npx tsx bench/gateway-gc.ts --node-flags='--max-semi-space-size=64'   # a V8 setting for the gateway
  *   npx tsx bench/gateway-gc.ts --bin <other build>/bin/palisade.js      # another build's gateway
  *
  * Each run first gets as much traffic again as warm-up, whose collections are not counted.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { request } from 'undici';
+import { benchHome, GUARDED_PROMPT } from './lib/gateway-home.js';
 import { cpuTimes, demoUpstreamArgs, peakRssMiB, processStarter } from './lib/processes.js';
 
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '1000' }, mode: { type: 'string', default: 'sse' }, seconds: { type: 'string', default: '5' }, sequential: { type: 'string' }, guards: { type: 'boolean', default: false }, 'node-flags': { type: 'string', default: '' }, bin: { type: 'string' } } });
@@ -32,17 +32,13 @@ const { start } = processStarter(out);
 const bin = values.bin === undefined ? join(root, 'bin', 'palisade.js') : resolve(values.bin);
 const upstream = await start(demoUpstreamArgs(join(root, 'dist', 'index.js')), /UP (\S+)\n/);
 const home = join(out, '.palisade');
-const env = { ...process.env, PALISADE_HOME: home };
-execFileSync(process.execPath, [bin, 'init'], { cwd: out, env });
-const guardLine = values.guards ? 'guards: { input: [injection, secrets, pii], output: [secrets, pii, canary-token] }\n' : '';
-writeFileSync(join(home, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstream.match[1]}" }\ngateway: { audit: background }\n${guardLine}`);
-const key = (JSON.parse(execFileSync(process.execPath, [bin, 'apikeys', 'create', '--name', 'gc', '--models', 'chat', '--json'], { cwd: out, env }).toString()) as { key: string }).key;
+const key = benchHome({ bin, cwd: out, home, upstream: upstream.match[1]!, guards: values.guards });
 const flags = values['node-flags'].split(' ').filter((f) => f !== '');
 const g = await start([...flags, '--trace-gc', bin, 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, { PALISADE_HOME: home });
 let trace = '';
 g.child.stdout!.on('data', (b: Buffer) => (trace += b.toString()));
 
-const prompt = values.guards ? `${'The harbour town wakes slowly in the grey light of early morning, and the boats come home. '.repeat(11)}Please summarise.` : 'Write one sentence about the sea.';
+const prompt = values.guards ? GUARDED_PROMPT : 'Write one sentence about the sea.';
 const body = JSON.stringify({ model: 'chat', max_tokens: 32, stream: values.mode === 'sse', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: prompt }] });
 const url = `${g.match[1]!}/v1/chat/completions`;
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };

@@ -22,7 +22,7 @@
  * and each CPU figure names its kernel (system time) part.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +30,7 @@ import autocannon from 'autocannon';
 import { Client, request } from 'undici';
 import { hotLines, hotSpots } from './lib/cpu-profile.js';
 import { describeMachine } from './lib/machine.js';
+import { benchHome } from './lib/gateway-home.js';
 import { cpuTimes, demoUpstreamArgs, ForeignLoad, peakRssMiB, pinLoadGenerator, processStarter } from './lib/processes.js';
 import { writeResults } from './lib/report.js';
 import { table } from './lib/stats.js';
@@ -56,18 +57,13 @@ const { start, children } = processStarter(out, pinned?.servers);
 const upstream = await start(demoUpstreamArgs(join(root, 'dist', 'index.js')), /UP (\S+)\n/);
 const upstreamUrl = upstream.match[1]!;
 const home = join(out, '.palisade');
-execFileSync(process.execPath, [bin, 'init'], { cwd: out, env: { ...process.env, PALISADE_HOME: home } });
 
 /** Kept after the run (bench/out/ is not tracked), for a closer look in a profile viewer. */
 const profileDir = join(import.meta.dirname, 'out', 'gateway-profile');
 if (values.profile) rmSync(profileDir, { recursive: true, force: true });
 
 async function gateway(audit: 'background' | 'required', guards = false, profile = false, at = home): Promise<{ base: string; key: string; child: ChildProcess }> {
-  const env = { ...process.env, PALISADE_HOME: at };
-  if (at !== home) execFileSync(process.execPath, [bin, 'init'], { cwd: out, env });
-  const guardLine = guards ? 'guards: { input: [injection, secrets, pii], output: [secrets, pii, canary-token] }\n' : '';
-  writeFileSync(join(at, 'config.yaml'), `version: 1\nmodels:\n  chat: { upstream: "${upstreamUrl}" }\ngateway: { audit: ${audit} }\n${guardLine}`);
-  const key = JSON.parse(execFileSync(process.execPath, [bin, 'apikeys', 'create', '--name', 'bench', '--models', 'chat', '--json'], { cwd: out, env }).toString()).key as string;
+  const key = benchHome({ bin, cwd: out, home: at, upstream: upstreamUrl, guards, audit });
   const g = await start([...NODE_FLAGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), bin, 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, { PALISADE_HOME: at });
   return { base: g.match[1]!, key, child: g.child };
 }
