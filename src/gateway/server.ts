@@ -52,6 +52,23 @@ class ClientGone extends Error {
   }
 }
 
+/** Adds the keyed digests of a request's texts (prompt, response) to its entry's data. */
+function withDigests(secret: Uint8Array, data: Record<string, unknown>, prompt: string | undefined, response: string | undefined): Record<string, unknown> {
+  if (prompt !== undefined) data.promptDigest = keyedDigest(secret, prompt);
+  if (response !== undefined) data.responseDigest = keyedDigest(secret, response);
+  return data;
+}
+
+/**
+ * The digests of a background entry, made when its batch is written. Made here, outside the request handler, so the
+ * closure holds the entry's data and two texts alone: one made in the handler would keep the request's whole scope
+ * (its request, reply and upstream objects) alive while the batch waits, through a young-generation collection or
+ * two, and the collector would copy and promote all of it.
+ */
+function digestsLater(secret: Uint8Array, data: Record<string, unknown>, prompt: string | undefined, response: string | undefined): () => Record<string, unknown> {
+  return () => withDigests(secret, data, prompt, response);
+}
+
 /** Resolves once `out` drains; rejects with ClientGone if the client closes first or takes nothing for `ms`. */
 function drained(out: NodeJS.WritableStream & { destroyed: boolean }, ms: number): Promise<void> {
   if (out.destroyed) return Promise.reject(new ClientGone('client_gone'));
@@ -171,9 +188,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       const latencyMs = Math.round((performance.now() - started) * 100) / 100;
       if (observed.request !== undefined) observe(observed.request.keyId, observed.request.model, observed.request.prompt, extra.blocked === true);
       metrics.request(subject.slice('model:'.length), route, status, latencyMs / 1000);
-      const data = (): Record<string, unknown> => withDigests({ ...entry, ...extra, route, status, latencyMs }, digested);
-      if (config.gateway.audit === 'required') await log.record({ type: 'gateway.request', actor, subject, data: data() });
-      else log.recordDeferred({ type: 'gateway.request', actor, subject, data }).catch(() => metrics.auditErrors.inc());
+      const data = { ...entry, ...extra, route, status, latencyMs };
+      if (config.gateway.audit === 'required') await log.record({ type: 'gateway.request', actor, subject, data: withDigests(deps.digestSecret, data, digested.prompt, digested.response) });
+      else log.recordDeferred({ type: 'gateway.request', actor, subject, data: digestsLater(deps.digestSecret, data, digested.prompt, digested.response) }).catch(() => metrics.auditErrors.inc());
     };
     const refuse = async (status: number, type: ErrorType, code: string, message: string): Promise<void> => {
       await finish(status, { error: code });
@@ -334,13 +351,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       }
       await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
     }
-  }
-
-  /** Adds the keyed digests of the request's texts (prompt, response) to its entry's data. */
-  function withDigests(data: Record<string, unknown>, texts: DigestedTexts): Record<string, unknown> {
-    if (texts.prompt !== undefined) data.promptDigest = keyedDigest(deps.digestSecret, texts.prompt);
-    if (texts.response !== undefined) data.responseDigest = keyedDigest(deps.digestSecret, texts.response);
-    return data;
   }
 
   /** Feeds the anomaly detector; each anomaly is a metric and an audit entry, and may throttle or suspend the key. */
