@@ -1,7 +1,7 @@
 /**
- * A/B of two gateway builds under the same load at the same moment: both `palisade serve` processes share one store
- * and one demo upstream, and their runs are interleaved (A B, B A, …), so a shared machine's changing load falls on
- * both alike. Prints the CPU per request of each (user + system, from /proc) per run, its median and its best run.
+ * A/B of two gateway builds under the same load at the same moment: both `palisade serve` processes share one demo
+ * upstream (each has a home and store of its own), and their runs are interleaved (A B, B A, …), so a shared
+ * machine's changing load falls on both alike. Prints the CPU per request of each (user + system, from /proc) per run, its median and its best run.
  *
  *   # a build of the other commit, e.g.: git archive <commit> | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/ && (cd /tmp/base && npx tsc -p tsconfig.build.json)
  *   npm run build && npx tsx bench/gateway-ab.ts --base /tmp/base/bin/palisade.js [--connections 10] [--modes json,sse] [--seconds 1.5] [--runs 10] [--guards]
@@ -30,12 +30,15 @@ mkdirSync(out, { recursive: true });
 const { start } = processStarter(out);
 
 const upstream = await start(demoUpstreamArgs(join(root, 'dist', 'index.js')), /UP (\S+)\n/);
-const env = { PALISADE_HOME: join(out, '.palisade') };
-const key = benchHome({ bin: builds.B, cwd: out, home: env.PALISADE_HOME, upstream: upstream.match[1]!, guards: values.guards });
-const gateways: Record<'A' | 'B', { url: string; pid: number }> = { A: { url: '', pid: 0 }, B: { url: '', pid: 0 } };
+// Each build gets a home of its own, made by its own CLI, on the same disk: builds whose stores differ in layout
+// can be compared, and neither pays for the other's writes.
+const gateways: Record<'A' | 'B', { url: string; pid: number; key: string }> = { A: { url: '', pid: 0, key: '' }, B: { url: '', pid: 0, key: '' } };
 for (const side of ['A', 'B'] as const) {
-  const g = await start([builds[side], 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, env);
-  gateways[side] = { url: g.match[1]!, pid: g.child.pid! };
+  const home = join(out, side, '.palisade');
+  mkdirSync(home, { recursive: true });
+  const key = benchHome({ bin: builds[side], cwd: out, home, upstream: upstream.match[1]!, guards: values.guards });
+  const g = await start([builds[side], 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, { PALISADE_HOME: home });
+  gateways[side] = { url: g.match[1]!, pid: g.child.pid!, key };
 }
 // With --guards, a benign prompt of about 1,000 characters.
 const prompt = values.guards ? GUARDED_PROMPT : 'Write one sentence about the sea.';
@@ -48,7 +51,7 @@ for (const mode of values.modes.split(',')) {
     for (let run = 0; run < Number(values.runs); run++) {
       for (const side of run % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
         const g = gateways[side];
-        const opts = { url: `${g.url}/v1/chat/completions`, method: 'POST' as const, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: body(mode === 'sse'), connections };
+        const opts = { url: `${g.url}/v1/chat/completions`, method: 'POST' as const, headers: { 'content-type': 'application/json', authorization: `Bearer ${g.key}` }, body: body(mode === 'sse'), connections };
         await autocannon({ ...opts, duration: 1 });
         const c0 = cpuTimes(g.pid);
         const r = await autocannon({ ...opts, duration: Number(values.seconds) });

@@ -75,11 +75,20 @@ export function sqliteStatements(raw: NonNullable<Store['sqlite']>): SqliteState
   return st;
 }
 
-/** Fetches stored complete-subtree hashes by key, in one query. */
+/**
+ * Fetches stored complete-subtree hashes by key: the leaves (level 0) from the entries' `leaf_hash`, the subtrees
+ * above them from `audit_nodes`, one query for each of the two per 200 keys.
+ */
 export async function fetchNodes(db: Kysely<Database>, keys: readonly NodeKey[]): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
-  for (let i = 0; i < keys.length; i += 200) {
-    const part = keys.slice(i, i + 200);
+  const leaves = keys.filter((k) => k.level === 0).map((k) => k.index);
+  const inner = keys.filter((k) => k.level > 0);
+  for (let i = 0; i < leaves.length; i += 200) {
+    const rows = await db.selectFrom('audit_entries').select(['idx', 'leaf_hash']).where('idx', 'in', leaves.slice(i, i + 200)).execute();
+    for (const r of rows) out.set(nodeKey(0, Number(r.idx)), new Uint8Array(r.leaf_hash));
+  }
+  for (let i = 0; i < inner.length; i += 200) {
+    const part = inner.slice(i, i + 200);
     const rows = await db
       .selectFrom('audit_nodes')
       .select(['level', 'idx', 'hash'])

@@ -96,7 +96,8 @@ export async function verifyLog(store: Store, opts: VerifyOptions): Promise<Veri
       const parsed = parseEntry(r);
       if (typeof parsed === 'string') return fail(idx, `entry ${idx}: the ${parsed} column differs from the recorded entry`);
       for (const n of nodesToStore(idx, leaf, (l, i) => frontier.get(key(l, i))!)) {
-        const s = stored.get(key(n.level, n.index));
+        // The leaf (level 0) is the entry's leaf_hash, checked against its content above; the rest are node rows.
+        const s = n.level === 0 ? n.hash : stored.get(key(n.level, n.index));
         if (s === undefined || !sameBytes(s, n.hash)) {
           const first = n.index * 2 ** n.level;
           return fail(first, `stored tree node (level ${n.level}, index ${n.index}) ${s === undefined ? 'is missing' : 'does not match the entries'}: an entry in [${first}, ${first + 2 ** n.level}) or the node was changed`);
@@ -185,10 +186,10 @@ function parseEntry(r: { entry: Uint8Array; type: string; actor: string; subject
   return { type: r.type, data: e.data };
 }
 
-/** The stored nodes that leaves [from, to) complete, one query per level. */
+/** The stored nodes above the leaves that leaves [from, to) complete, one query per level. */
 async function storedNodes(store: Store, from: number, to: number): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
-  for (let level = 0; 2 ** level <= to; level++) {
+  for (let level = 1; 2 ** level <= to; level++) {
     const w = 2 ** level;
     // Node (level, j) is completed by leaf (j + 1)·w − 1.
     const lo = Math.max(0, Math.ceil((from + 1) / w) - 1);

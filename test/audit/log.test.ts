@@ -104,8 +104,22 @@ function logContract(open: () => Promise<{ store: Store; cleanup: () => Promise<
       const entry = Buffer.from('{"actor":"os:evil","data":{},"subject":"model:m@23","time":"2026-11-23T10:00:00.123Z","type":"audit.note"}');
       const { leafHash } = await import('../../src/audit/merkle.js');
       const r = await tampered((s) => sql`update audit_entries set entry = ${entry}, leaf_hash = ${Buffer.from(leafHash(entry))}, actor = 'os:evil' where idx = 23`.execute(s.db).then(() => undefined));
-      expect(r).toMatchObject({ ok: false, firstBadIndex: 23 });
-      expect(r.reason).toMatch(/node \(level 0, index 23\)/);
+      // The leaf is stored once, in its entry row, so the first stored hash to disagree is the pair's node.
+      expect(r).toMatchObject({ ok: false, firstBadIndex: 22 });
+      expect(r.reason).toMatch(/node \(level 1, index 11\) does not match the entries: an entry in \[22, 24\)/);
+    });
+
+    it('the last entry, rewritten with its leaf hash before its pair is complete, against the checkpoints', async () => {
+      let out: Awaited<ReturnType<typeof verifyLog>> | undefined;
+      await withLog(async (log, store) => {
+        await Promise.all(Array.from({ length: 9 }, (_, i) => log.record(ev(i))));
+        const entry = Buffer.from('{"actor":"os:evil","data":{},"subject":"model:m@8","time":"2026-11-23T10:00:00.123Z","type":"audit.note"}');
+        const { leafHash } = await import('../../src/audit/merkle.js');
+        await sql`update audit_entries set entry = ${entry}, leaf_hash = ${Buffer.from(leafHash(entry))}, actor = 'os:evil' where idx = 8`.execute(store.db);
+        out = await verifyLog(store, { origin: log.key.origin, verifier: log.key.verifier });
+      });
+      expect(out).toMatchObject({ ok: false });
+      expect(out!.reason).toContain('the checkpoint of size 9 does not match the entries');
     });
 
     it('a deleted entry', async () => {
@@ -140,6 +154,33 @@ function logContract(open: () => Promise<{ store: Store; cleanup: () => Promise<
 
 describe('audit log on SQLite', () => {
   logContract(openTestSqlite);
+
+  it('a store from before leaves lived in their entry rows is migrated and still proves and verifies', async () => {
+    const key = newKey();
+    const path = join(tempDir(), 'palisade.db');
+    const store = await openStore({ url: path });
+    const log = new AuditLog(store, key);
+    await Promise.all(Array.from({ length: 13 }, (_, i) => log.record(ev(i))));
+    // The layout before migration 0007: every leaf also stored as a level-0 node.
+    await sql`insert into audit_nodes (level, idx, hash) select 0, idx, leaf_hash from audit_entries`.execute(store.db);
+    await sql`delete from palisade_migrations where name = '0007_audit_leaves_in_entries'`.execute(store.db);
+    await store.close();
+    const reopened = await openStore({ url: path });
+    try {
+      const leaves = await sql<{ n: number }>`select count(*) as n from audit_nodes where level = 0`.execute(reopened.db);
+      expect(Number(leaves.rows[0]!.n)).toBe(0);
+      expect(await verifyLog(reopened, { origin: key.origin, verifier: key.verifier })).toMatchObject({ ok: true, size: 13 });
+      // Entry 5's proof starts with its sibling leaf 4, read from the entry rows.
+      const p = await proveInclusion(reopened, 5);
+      const cp = checkpointBody(p.checkpoint.note, key.origin);
+      expect(p.proof[0]).toBe((await proveInclusion(reopened, 4)).leafHash);
+      expect(() => verifyInclusion(5, 13, fromHex(p.leafHash), p.proof.map(fromHex), cp.rootHash)).not.toThrow();
+      await new AuditLog(reopened, key).record(ev(13));
+      expect(await verifyLog(reopened, { origin: key.origin, verifier: key.verifier })).toMatchObject({ ok: true, size: 14 });
+    } finally {
+      await reopened.close();
+    }
+  });
 
   it('catches a history rebuilt with the key, given a checkpoint published before', async () => {
     const key = newKey();
