@@ -76,25 +76,22 @@ export function sqliteStatements(raw: NonNullable<Store['sqlite']>): SqliteState
 }
 
 /**
- * Fetches stored complete-subtree hashes by key: the leaves (level 0) from the entries' `leaf_hash`, the subtrees
- * above them from `audit_nodes`, one query for each of the two per 200 keys.
+ * Fetches stored complete-subtree hashes by key, one query per 200 keys: the leaves (level 0) from the entries'
+ * `leaf_hash`, the subtrees above them from `audit_nodes`, joined with UNION ALL.
  */
 export async function fetchNodes(db: Kysely<Database>, keys: readonly NodeKey[]): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
-  const leaves = keys.filter((k) => k.level === 0).map((k) => k.index);
-  const inner = keys.filter((k) => k.level > 0);
-  for (let i = 0; i < leaves.length; i += 200) {
-    const rows = await db.selectFrom('audit_entries').select(['idx', 'leaf_hash']).where('idx', 'in', leaves.slice(i, i + 200)).execute();
-    for (const r of rows) out.set(nodeKey(0, Number(r.idx)), new Uint8Array(r.leaf_hash));
-  }
-  for (let i = 0; i < inner.length; i += 200) {
-    const part = inner.slice(i, i + 200);
-    const rows = await db
+  for (let i = 0; i < keys.length; i += 200) {
+    const part = keys.slice(i, i + 200);
+    const leaves = part.filter((k) => k.level === 0).map((k) => k.index);
+    const inner = part.filter((k) => k.level > 0);
+    const fromEntries = db.selectFrom('audit_entries').select([sql<number>`0`.as('level'), 'idx', 'leaf_hash as hash']).where('idx', 'in', leaves);
+    const fromNodes = db
       .selectFrom('audit_nodes')
       .select(['level', 'idx', 'hash'])
-      .where((eb) => eb.or(part.map((k) => eb.and([eb('level', '=', k.level), eb('idx', '=', k.index)]))))
-      .execute();
-    for (const r of rows) out.set(nodeKey(r.level, Number(r.idx)), new Uint8Array(r.hash));
+      .where((eb) => eb.or(inner.map((k) => eb.and([eb('level', '=', k.level), eb('idx', '=', k.index)]))));
+    const query = leaves.length === 0 ? fromNodes : inner.length === 0 ? fromEntries : fromEntries.unionAll(fromNodes);
+    for (const r of await query.execute()) out.set(nodeKey(Number(r.level), Number(r.idx)), new Uint8Array(r.hash));
   }
   return out;
 }
