@@ -196,7 +196,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       },
     },
     // A leaf's hash is its entry's leaf_hash: audit_nodes keeps only the subtrees above the leaves (a second copy of
-    // every leaf cost a row per entry and about a quarter of the SQLite work of an append).
+    // every leaf cost a row per entry and about a sixth of the SQLite work of an append).
     '0007_audit_leaves_in_entries': {
       async up(db: Kysely<unknown>): Promise<void> {
         await sql`delete from audit_nodes where level = 0`.execute(db);
