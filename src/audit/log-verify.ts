@@ -97,10 +97,12 @@ export async function verifyLog(store: Store, opts: VerifyOptions): Promise<Veri
       if (typeof parsed === 'string') return fail(idx, `entry ${idx}: the ${parsed} column differs from the recorded entry`);
       for (const n of nodesToStore(idx, leaf, (l, i) => frontier.get(key(l, i))!)) {
         // The leaf (level 0) is the entry's leaf_hash, checked against its content above; the rest are node rows.
-        const s = n.level === 0 ? n.hash : stored.get(key(n.level, n.index));
-        if (s === undefined || !sameBytes(s, n.hash)) {
-          const first = n.index * 2 ** n.level;
-          return fail(first, `stored tree node (level ${n.level}, index ${n.index}) ${s === undefined ? 'is missing' : 'does not match the entries'}: an entry in [${first}, ${first + 2 ** n.level}) or the node was changed`);
+        if (n.level > 0) {
+          const s = stored.get(key(n.level, n.index));
+          if (s === undefined || !sameBytes(s, n.hash)) {
+            const first = n.index * 2 ** n.level;
+            return fail(first, `stored tree node (level ${n.level}, index ${n.index}) ${s === undefined ? 'is missing' : 'does not match the entries'}: an entry in [${first}, ${first + 2 ** n.level}) or the node was changed`);
+          }
         }
         frontier.set(key(n.level, n.index), n.hash);
         if (n.level > 0) {

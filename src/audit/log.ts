@@ -190,7 +190,10 @@ export class AuditLog {
       const leaf = leafHash(entry);
       const made = nodesToStore(size, leaf, sibling);
       // The leaf itself (level 0) is the entry row's leaf_hash: only the subtrees above it are node rows.
-      for (let k = 1; k < made.length; k++) nodes.push({ level: made[k]!.level, idx: made[k]!.index, hash: buf(made[k]!.hash) });
+      for (let k = 1; k < made.length; k++) {
+        const n = made[k]!;
+        nodes.push({ level: n.level, idx: n.index, hash: buf(n.hash) });
+      }
       // The subtrees the new leaf completed merge into one at the top level it reached.
       const top = made[made.length - 1]!;
       for (let l = 0; l < top.level; l++) frontier[l] = undefined;
