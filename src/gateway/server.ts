@@ -61,9 +61,8 @@ function withDigests(secret: Uint8Array, data: Record<string, unknown>, prompt: 
 
 /**
  * The digests of a background entry, made when its batch is written. Made here, outside the request handler, so the
- * closure holds the entry's data and two texts alone: one made in the handler would keep the request's whole scope
- * (its request, reply and upstream objects) alive while the batch waits, through a young-generation collection or
- * two, and the collector would copy and promote all of it.
+ * closure holds the entry's data and two texts alone: one made in the handler keeps what the handler's scope holds
+ * (the reply, among others) alive until the batch is written.
  */
 function digestsLater(secret: Uint8Array, data: Record<string, unknown>, prompt: string | undefined, response: string | undefined): () => Record<string, unknown> {
   return () => withDigests(secret, data, prompt, response);
