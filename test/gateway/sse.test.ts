@@ -4,6 +4,19 @@ import { SseSplitter } from '../../src/gateway/index.js';
 
 const enc = new TextEncoder();
 
+/** Feeds `bytes` to a new splitter in pieces cut at `cuts` (taken modulo the length); its events, and the splitter. */
+function pushCut(bytes: Uint8Array, cuts: readonly number[]): { events: string[]; s: SseSplitter } {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const s = new SseSplitter();
+  const events: string[] = [];
+  let prev = 0;
+  for (const p of [...points, bytes.length]) {
+    events.push(...s.push(bytes.subarray(prev, p)));
+    prev = p;
+  }
+  return { events, s };
+}
+
 describe('SseSplitter', () => {
   it('yields the same events however the byte stream is cut into chunks (fixed seed)', () => {
     const payload = fc.string({ unit: fc.constantFrom('a', 'é', '😀', '{', '"', ' ', ':') , maxLength: 40 });
@@ -11,15 +24,7 @@ describe('SseSplitter', () => {
       fc.property(fc.array(payload, { maxLength: 20 }), fc.constantFrom('\n', '\r\n', '\r'), fc.array(fc.nat(), { maxLength: 30 }), (events, eol, cuts) => {
         // Each event spans two data lines, which must come back joined by '\n'.
         const text = events.map((e) => `: comment${eol}data: ${e}${eol}data: ${e}${eol}${eol}`).join('');
-        const bytes = enc.encode(text);
-        const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-        const s = new SseSplitter();
-        const out: string[] = [];
-        let prev = 0;
-        for (const p of [...points, bytes.length]) {
-          out.push(...s.push(bytes.subarray(prev, p)));
-          prev = p;
-        }
+        const { events: out, s } = pushCut(enc.encode(text), cuts);
         // With '\r' line ends the final blank line can only be told apart at the end of the stream.
         const last = s.end();
         if (last !== undefined) out.push(last);
@@ -58,14 +63,7 @@ describe('SseSplitter', () => {
     const bytesOf = fc.tuple(fc.boolean(), body).map(([bom, b]) => (bom ? Uint8Array.from([0xef, 0xbb, 0xbf, ...b]) : b));
     fc.assert(
       fc.property(bytesOf, fc.array(fc.nat(), { maxLength: 12 }), (bytes, cuts) => {
-        const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-        const s = new SseSplitter();
-        const events: string[] = [];
-        let prev = 0;
-        for (const p of [...points, bytes.length]) {
-          events.push(...s.push(bytes.subarray(prev, p)));
-          prev = p;
-        }
+        const { events, s } = pushCut(bytes, cuts);
         expect({ events, open: s.end() }).toEqual(reference(bytes));
       }),
       { seed: 13, numRuns: 2000 },
