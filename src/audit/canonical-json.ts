@@ -22,8 +22,11 @@ export interface CanonicalJsonOptions {
 /** Deep enough for any audit record; shallow enough that recursion can never exhaust the stack. */
 export const DEFAULT_JSON_MAX_DEPTH = 64;
 
-// In /u mode a surrogate pair is one code point, so this range matches only unpaired surrogates.
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+/**
+ * True when a string has no unpaired surrogate: ES2024's String.prototype.isWellFormed (Node 20 has it; the ES2023
+ * library types Palisade compiles against do not declare it).
+ */
+const isWellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
 
 /**
  * The RFC 8785 canonical form of `value` as a string.
@@ -93,6 +96,6 @@ function writeContainer(value: object, maxDepth: number, ancestors: object[]): s
 function quote(s: string): string {
   // RFC 8785 §3.2.2.2: lone surrogates MUST make a JCS implementation fail. For well-formed strings JSON.stringify
   // produces exactly the RFC's escaping: \b \t \n \f \r \" \\, other controls as lowercase \u00xx, nothing else.
-  if (LONE_SURROGATE.test(s)) throw new NoteError('AUDIT_JSON_LONE_SURROGATE', 'string contains an unpaired surrogate');
+  if (!isWellFormed(s)) throw new NoteError('AUDIT_JSON_LONE_SURROGATE', 'string contains an unpaired surrogate');
   return JSON.stringify(s);
 }

@@ -56,11 +56,20 @@ export interface DeferredAuditEvent {
 interface Pending {
   event: AuditEvent;
   /** Makes `event.data` when the batch is taken; the event is checked then. */
-  make?: () => Record<string, unknown>;
+  make: (() => Record<string, unknown>) | undefined;
   /** Set on a key rotation, which is appended alone: its checkpoint is signed by both keys. */
-  rotateTo?: LogKey;
-  resolve: (r: Recorded) => void;
+  rotateTo: LogKey | undefined;
+  /** Undefined for a background event ({@link AuditLog.recordInBackground}): no Recorded is made for it. */
+  resolve: ((r: Recorded) => void) | undefined;
   reject: (err: unknown) => void;
+}
+
+/** What one batch appended: its first index, each entry's leaf hash, their shared time and the checkpoint's size. */
+interface Appended {
+  first: number;
+  leaves: Uint8Array[];
+  time: string;
+  size: number;
 }
 
 /**
@@ -109,6 +118,16 @@ export class AuditLog {
   }
 
   /**
+   * As {@link recordDeferred}, for an entry nobody waits on: no promise and no {@link Recorded} are made for it (on a
+   * gateway's hot path they cost more than the entry's hashes). `onError` gets the reason if the entry is not
+   * recorded: its event was bad, `data()` threw, or its batch failed to commit. {@link flush} still waits for it.
+   */
+  recordInBackground(event: DeferredAuditEvent, onError: (err: unknown) => void): void {
+    this.queue.push({ event: { type: event.type, actor: event.actor, subject: event.subject, data: {} }, make: event.data, rotateTo: undefined, resolve: undefined, reject: onError });
+    this.running ??= this.drain();
+  }
+
+  /**
    * Retires the current key for `next`: appends an `audit.key_rotated` entry signed by both keys (see rotation.ts),
    * whose checkpoint both keys sign, and records `next` as the only key allowed to sign from then on. Appends queued
    * earlier are signed by the old key; later ones by the new. The caller stores the new private key.
@@ -121,7 +140,7 @@ export class AuditLog {
     return this.enqueue({ event, rotateTo: next });
   }
 
-  private enqueue(p: Omit<Pending, 'resolve' | 'reject'>): Promise<Recorded> {
+  private enqueue(p: { event: AuditEvent; make?: () => Record<string, unknown>; rotateTo?: LogKey }): Promise<Recorded> {
     return new Promise<Recorded>((resolve, reject) => {
       // One object shape for every pending event (a spread of the caller's object made it vary, and slow).
       this.queue.push({ event: p.event, make: p.make, rotateTo: p.rotateTo, resolve, reject });
@@ -146,7 +165,7 @@ export class AuditLog {
         if (batch.length === 0) continue;
         const next = batch[0]!.rotateTo;
         try {
-          const results = await withAppendLock(this.store, async (db) => {
+          const done = await withAppendLock(this.store, async (db) => {
             if (next === undefined) return this.append(db, batch.map((p) => p.event));
             const out = await this.append(db, [{ ...batch[0]!.event, data: { ...rotationData(this.current, next) } }], [this.current.signer, next.signer]);
             await db.updateTable('audit_state').set({ active_key: next.vkey }).where('id', '=', 1).execute();
@@ -154,7 +173,10 @@ export class AuditLog {
           });
           if (next !== undefined) this.current = next;
           this.edge = this.pendingEdge;
-          batch.forEach((p, i) => p.resolve(results[i]!));
+          for (let i = 0; i < batch.length; i++) {
+            const resolve = batch[i]!.resolve;
+            if (resolve !== undefined) resolve({ index: done.first + i, leafHash: toHex(done.leaves[i]!), time: done.time, checkpointSize: done.size });
+          }
         } catch (err) {
           this.edge = undefined;
           for (const p of batch) p.reject(err);
@@ -166,7 +188,7 @@ export class AuditLog {
   }
 
   /** Appends a batch inside the lock: entries, the subtree hashes they complete, the new size and a checkpoint. */
-  private async append(db: Kysely<Database>, events: AuditEvent[], signers: NoteSigner[] = [this.current.signer]): Promise<Recorded[]> {
+  private async append(db: Kysely<Database>, events: AuditEvent[], signers: NoteSigner[] = [this.current.signer]): Promise<Appended> {
     // On SQLite the statements of every batch run prepared once (inside the transaction withAppendLock holds).
     const raw = this.store.sqlite === undefined ? undefined : sqliteStatements(this.store.sqlite);
     const state = raw !== undefined ? (raw.state.get() as { size: number; origin: string | null; active_key: string | null }) : await db.selectFrom('audit_state').select(['size', 'origin', 'active_key']).where('id', '=', 1).executeTakeFirstOrThrow();
@@ -182,7 +204,8 @@ export class AuditLog {
     };
     const entries: Database['audit_entries'][] = [];
     const nodes: Database['audit_nodes'][] = [];
-    const out: Recorded[] = [];
+    const leaves: Uint8Array[] = [];
+    const first = size;
     // One transaction assigns the batch's indices, so its entries share the time of assignment.
     const time = this.clock.now().toISOString();
     for (const e of events) {
@@ -199,7 +222,7 @@ export class AuditLog {
       for (let l = 0; l < top.level; l++) frontier[l] = undefined;
       frontier[top.level] = top.hash;
       entries.push({ idx: size, leaf_hash: buf(leaf), entry: buf(entry), type: e.type, actor: e.actor, subject: e.subject, time });
-      out.push({ index: size, leafHash: toHex(leaf), time, checkpointSize: 0 });
+      leaves.push(leaf);
       size++;
     }
     await insertBatch(this.store, db, entries, nodes);
@@ -213,8 +236,7 @@ export class AuditLog {
     const checkpoint = { size, root_hash: buf(root), note, created_at: this.clock.now().toISOString() };
     if (raw !== undefined) raw.checkpoint.run(checkpoint.size, checkpoint.root_hash, checkpoint.note, checkpoint.created_at);
     else await db.insertInto('audit_checkpoints').values(checkpoint).execute();
-    for (const r of out) r.checkpointSize = size;
-    return out;
+    return { first, leaves, time, size };
   }
 
   /**
@@ -248,21 +270,24 @@ async function loadFrontier(db: Kysely<Database>, size: number): Promise<(Uint8A
   return levels;
 }
 
-/** Makes the data of a batch's deferred events; those that fail are rejected and left out of the batch. */
+/**
+ * Makes the data of a batch's deferred events (their event objects are the log's own, so the data is set in place);
+ * those that fail are rejected and left out of the batch.
+ */
 function materialize(batch: Pending[]): Pending[] {
   const out: Pending[] = [];
   for (const p of batch) {
-    if (p.make === undefined) {
-      out.push(p);
-      continue;
+    if (p.make !== undefined) {
+      try {
+        p.event.data = p.make();
+        p.make = undefined;
+        checkCallerEvent(p.event);
+      } catch (err) {
+        p.reject(err);
+        continue;
+      }
     }
-    try {
-      const event = { ...p.event, data: p.make() };
-      checkCallerEvent(event);
-      out.push({ event, resolve: p.resolve, reject: p.reject });
-    } catch (err) {
-      p.reject(err);
-    }
+    out.push(p);
   }
   return out;
 }

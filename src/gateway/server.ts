@@ -135,6 +135,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
 
   const app = Fastify({ logger: false, bodyLimit: config.gateway.bodyLimitBytes, return503OnClosing: true, forceCloseConnections: 'idle' });
 
+  const onAuditError = (): void => metrics.auditErrors.inc();
   const fail = (reply: FastifyReply, status: number, type: ErrorType, code: string, message: string): FastifyReply => reply.code(status).type('application/json').send(errorBody(type, code, message));
 
   app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, _req, reply) => {
@@ -189,7 +190,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       metrics.request(subject.slice('model:'.length), route, status, latencyMs / 1000);
       const data = { ...entry, ...extra, route, status, latencyMs };
       if (config.gateway.audit === 'required') await log.record({ type: 'gateway.request', actor, subject, data: withDigests(deps.digestSecret, data, digested.prompt, digested.response) });
-      else log.recordDeferred({ type: 'gateway.request', actor, subject, data: digestsLater(deps.digestSecret, data, digested.prompt, digested.response) }).catch(() => metrics.auditErrors.inc());
+      else log.recordInBackground({ type: 'gateway.request', actor, subject, data: digestsLater(deps.digestSecret, data, digested.prompt, digested.response) }, onAuditError);
     };
     const refuse = async (status: number, type: ErrorType, code: string, message: string): Promise<void> => {
       await finish(status, { error: code });

@@ -83,6 +83,42 @@ function logContract(open: () => Promise<{ store: Store; cleanup: () => Promise<
       expect(await verifyLog(store, { origin: log.key.origin, verifier: log.key.verifier })).toMatchObject({ ok: true, size: 4 });
     }));
 
+  it('records background events beside awaited ones, and reports each one it cannot record to its callback', () =>
+    withLog(async (log, store) => {
+      const errors: { subject: string; err: unknown }[] = [];
+      const background = (subject: string, data: () => Record<string, unknown>, type = 'audit.note'): void =>
+        log.recordInBackground({ type, actor: 'os:tester', subject, data }, (err) => errors.push({ subject, err }));
+      background('model:m@0', () => ({ i: 0 }));
+      const awaited = log.record(ev(1));
+      background('model:m@2', () => ({ i: 2 }));
+      background('model:m@bad', () => ({ i: 9 }), 'Bad Type');
+      background('model:m@throws', () => {
+        throw new Error('no data today');
+      });
+      background('model:m@3', () => ({ i: 3 }));
+      await log.flush();
+      expect((await awaited).index).toBe(1);
+      expect(errors.map((e) => [e.subject, String(e.err)])).toEqual([
+        ['model:m@bad', expect.stringMatching(/dotted lowercase/)],
+        ['model:m@throws', 'Error: no data today'],
+      ]);
+      const rows = await store.db.selectFrom('audit_entries').select(['idx', 'entry']).orderBy('idx').execute();
+      expect(rows.map((r) => JSON.parse(Buffer.from(r.entry).toString('utf8')).data)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }, { i: 3 }]);
+      expect(await verifyLog(store, { origin: log.key.origin, verifier: log.key.verifier })).toMatchObject({ ok: true, size: 4 });
+
+      // A batch that fails to commit (here: another process rotated the log's key) reports every background entry.
+      await store.db.updateTable('audit_state').set({ active_key: 'someone-else' }).where('id', '=', 1).execute();
+      background('model:m@4', () => ({ i: 4 }));
+      background('model:m@5', () => ({ i: 5 }));
+      await log.flush();
+      expect(errors.slice(2).map((e) => [e.subject, (e.err as { code?: string }).code])).toEqual([
+        ['model:m@4', 'AUDIT_KEY_ROTATED'],
+        ['model:m@5', 'AUDIT_KEY_ROTATED'],
+      ]);
+      const { n } = await store.db.selectFrom('audit_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      expect(Number(n)).toBe(4);
+    }));
+
   describe('tampering is found and located', () => {
     const tampered = async (mutate: (store: Store) => Promise<void>): Promise<Awaited<ReturnType<typeof verifyLog>>> => {
       let out: Awaited<ReturnType<typeof verifyLog>> | undefined;
