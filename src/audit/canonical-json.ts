@@ -38,6 +38,18 @@ export function canonicalJson(value: unknown, options: CanonicalJsonOptions = {}
   return write(value, options.maxDepth ?? DEFAULT_JSON_MAX_DEPTH, []);
 }
 
+/**
+ * The canonical bytes of an audit entry, `{ actor, data, subject, time, type }`: the same bytes as
+ * `canonicalJsonBytes` of that object, written without sorting or walking its five fixed keys (whose order is
+ * known), since every append serializes one. `data` goes through the general writer, one level deeper.
+ */
+export function canonicalEntryBytes(e: { type: string; actor: string; subject: string; data: unknown; time: string }): Uint8Array {
+  // Written in key order, so the first bad value fails as it would in canonicalJsonBytes.
+  const actor = quoteString(e.actor);
+  const data = write(e.data, DEFAULT_JSON_MAX_DEPTH - 1, []);
+  return Buffer.from(`{"actor":${actor},"data":${data},"subject":${quoteString(e.subject)},"time":${quoteString(e.time)},"type":${quoteString(e.type)}}`, 'utf8');
+}
+
 /** The RFC 8785 canonical form as UTF-8 bytes (§3.2.4), the input to a hash or signature. */
 export function canonicalJsonBytes(value: unknown, options: CanonicalJsonOptions = {}): Uint8Array {
   // Lone surrogates are rejected, so UTF-8 encoding is exact and never substitutes U+FFFD.
@@ -79,9 +91,7 @@ function writeContainer(value: object, maxDepth: number, ancestors: object[]): s
       throw new NoteError('AUDIT_JSON_UNSUPPORTED_TYPE', `${Object.prototype.toString.call(value)} is not a plain object; convert it to one first`);
     }
     const record = value as Record<string, unknown>;
-    // RFC 8785 §3.2.3: sort property names by their UTF-16 code units; the default sort compares exactly those,
-    // independent of locale.
-    const keys = Object.keys(record).sort();
+    const keys = sortedKeys(record);
     out = '{';
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
@@ -91,6 +101,29 @@ function writeContainer(value: object, maxDepth: number, ancestors: object[]): s
   }
   ancestors.pop();
   return out;
+}
+
+/**
+ * RFC 8785 §3.2.3: property names sorted by their UTF-16 code units, which is what `<` on strings and the default
+ * sort compare, independent of locale. An audit record's objects have a dozen keys or so: those are sorted in place
+ * by insertion, which allocates nothing (Array.prototype.sort copies the array to sort it); larger ones by sort().
+ */
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record);
+  if (keys.length > 32) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > k; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
+/** Quotes a value that must be a string (a caller's field typed as one may still hold anything at run time). */
+function quoteString(s: unknown): string {
+  if (typeof s !== 'string') throw new NoteError('AUDIT_JSON_UNSUPPORTED_TYPE', `an entry's type, actor, subject and time are strings, not ${typeof s}`);
+  return quote(s);
 }
 
 function quote(s: string): string {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, Store } from '../store/index.js';
-import { canonicalJsonBytes } from './canonical-json.js';
+import { canonicalEntryBytes } from './canonical-json.js';
 import { formatCheckpoint } from './checkpoint.js';
 import { AuditError } from './errors.js';
 import type { LogKey } from './log-key.js';
@@ -209,7 +209,7 @@ export class AuditLog {
     // One transaction assigns the batch's indices, so its entries share the time of assignment.
     const time = this.clock.now().toISOString();
     for (const e of events) {
-      const entry = canonicalJsonBytes({ type: e.type, actor: e.actor, subject: e.subject, data: e.data, time });
+      const entry = canonicalEntryBytes({ type: e.type, actor: e.actor, subject: e.subject, data: e.data, time });
       const leaf = leafHash(entry);
       const made = nodesToStore(size, leaf, sibling);
       // The leaf itself (level 0) is the entry row's leaf_hash: only the subtrees above it are node rows.

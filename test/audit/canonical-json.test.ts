@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, canonicalJsonBytes, DEFAULT_JSON_MAX_DEPTH } from '../../src/audit/canonical-json.js';
+import { canonicalEntryBytes, canonicalJson, canonicalJsonBytes, DEFAULT_JSON_MAX_DEPTH } from '../../src/audit/canonical-json.js';
 import type { NoteErrorCode } from '../../src/audit/note-errors.js';
 import { codeOf } from '../support/error-code.js';
 
@@ -229,6 +229,39 @@ describe('canonicalJson', () => {
       }),
       { seed: 8785, numRuns: 1000 },
     );
+  });
+
+  it('sorts objects of any size alike: small ones in place, large ones (over 32 keys) by sort (fixed seed)', () => {
+    const entries = fc.uniqueArray(fc.tuple(fc.string({ unit: 'grapheme', maxLength: 6 }), fc.integer()), { selector: ([k]) => k, minLength: 0, maxLength: 70 });
+    fc.assert(
+      fc.property(entries, (list) => {
+        const forward = Object.fromEntries(list);
+        expect(canonicalJson(forward)).toBe(reference(forward));
+        expect(canonicalJson(Object.fromEntries([...list].reverse()))).toBe(reference(forward));
+      }),
+      { seed: 3240, numRuns: 400 },
+    );
+  });
+
+  it('writes an audit entry as the canonical form of its five-key object, failing alike on bad input (fixed seed)', () => {
+    const field = fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('gateway.request', 'apikey:4fc61f61a64a', 'model:chat', '2026-11-24T01:38:38.352Z'));
+    const entry = fc.record({ type: field, actor: field, subject: field, time: field, data: fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' })) });
+    const outcome = (f: () => Uint8Array): string => {
+      const code = codeOf(f);
+      return code === 'none' ? Buffer.from(f()).toString('hex') : code;
+    };
+    fc.assert(
+      fc.property(entry, (e) => {
+        expect(outcome(() => canonicalEntryBytes(e))).toBe(outcome(() => canonicalJsonBytes({ ...e })));
+      }),
+      { seed: 9162, numRuns: 1000 },
+    );
+    const nest = (n: number): unknown => (n === 0 ? 0 : { k: nest(n - 1) });
+    const at = (depth: number) => ({ type: 'a.b', actor: 'os:x', subject: 'model:m', time: 't', data: nest(depth) as Record<string, unknown> });
+    expect(codeOf(() => canonicalEntryBytes(at(63)))).toBe('none');
+    expect(codeOf(() => canonicalEntryBytes(at(64)))).toBe('AUDIT_JSON_TOO_DEEP');
+    expect(codeOf(() => canonicalJsonBytes(at(64)))).toBe('AUDIT_JSON_TOO_DEEP');
+    expect(codeOf(() => canonicalEntryBytes({ ...at(1), actor: 7 as unknown as string }))).toBe('AUDIT_JSON_UNSUPPORTED_TYPE');
   });
 
   it('ignores property order and whitespace of the source text (fixed seed)', () => {
