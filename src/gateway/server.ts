@@ -405,7 +405,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       body.destroy();
     };
     out.once('close', onClientClose);
-    out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    // The head is set, not written: a stream that has wholly arrived by its first write (common under load) goes out
+    // in one write with a Content-Length, without chunked framing; any other is sent chunked from its first write.
+    out.statusCode = 200;
+    out.setHeader('content-type', 'text/event-stream; charset=utf-8');
+    out.setHeader('cache-control', 'no-cache');
+    out.setHeader('connection', 'keep-alive');
     const sse = new SseSplitter();
     const streams = new Map<number, StreamGuard>();
     let usage: Usage | undefined;

@@ -125,6 +125,49 @@ describe('gateway: streaming', () => {
     expect((await entries(h.store))[0]).toMatchObject({ data: { status: 200, stream: true, completionTokens: expect.any(Number), promptDigest: keyedDigest(h.digestSecret, 'Hello'), responseDigest: keyedDigest(h.digestSecret, text) } });
   });
 
+  it('sends a stream that has wholly arrived in one response with a Content-Length; one that trickles goes chunked, each event as it comes', async () => {
+    const event = (content: string, finish: string | null = null): string => `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+    let release = (): void => undefined;
+    const server: Server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        // "whole": every event in one write; "trickle": the first event, then the rest once the test has seen it.
+        if (req.url!.startsWith('/whole')) return void res.end(`${event('one ')}${event('two', 'stop')}data: [DONE]\n\n`);
+        res.write(event('one '));
+        release = () => void res.end(`${event('two', 'stop')}data: [DONE]\n\n`);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      h = await startGateway(() => ({ models: { whole: { upstream: `${base}/whole/v1` }, trickle: { upstream: `${base}/trickle/v1` } } }));
+      const key = await h.key({ models: ['whole', 'trickle'] });
+      const whole = await h.post('/v1/chat/completions', key, { ...chat('Hi', { stream: true }), model: 'whole' });
+      const wholeText = await whole.text();
+      expect(whole.headers.get('content-length')).toBe(String(Buffer.byteLength(wholeText)));
+      expect(sseData(wholeText).map((d) => (d === '[DONE]' ? d : JSON.parse(d).choices[0].delta.content))).toEqual(['one ', 'two', '[DONE]']);
+
+      const trickle = await h.post('/v1/chat/completions', key, { ...chat('Hi', { stream: true }), model: 'trickle' });
+      expect(trickle.headers.get('content-length')).toBeNull();
+      expect(trickle.headers.get('transfer-encoding')).toBe('chunked');
+      const reader = trickle.body!.getReader();
+      const first = Buffer.from((await reader.read()).value!).toString('utf8');
+      // The first event reached the client while the upstream still held the rest.
+      expect(sseData(first).map((d) => JSON.parse(d).choices[0].delta.content)).toEqual(['one ']);
+      release();
+      let rest = '';
+      for (let c = await reader.read(); !c.done; c = await reader.read()) rest += Buffer.from(c.value).toString('utf8');
+      expect(sseData(rest).at(-1)).toBe('[DONE]');
+      await h.log.flush();
+      expect((await entries(h.store)).map((e) => (e.data as Record<string, unknown>).responseDigest)).toEqual([keyedDigest(h.digestSecret, 'one two'), keyedDigest(h.digestSecret, 'one two')]);
+    } finally {
+      await h?.close();
+      h = undefined;
+      await new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
+    }
+  });
+
   it('ends a stream the upstream cut off midway with an error event, then [DONE], and records it', async () => {
     h = await startGateway();
     const key = await h.key();
