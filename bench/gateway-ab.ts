@@ -1,7 +1,8 @@
 /**
  * A/B of two gateway builds under the same load at the same moment: both `palisade serve` processes share one demo
  * upstream (each has a home and store of its own), and their runs are interleaved (A B, B A, …), so a shared
- * machine's changing load falls on both alike. Prints the CPU per request of each (user + system, from /proc) per run, its median and its best run.
+ * machine's changing load falls on both alike. Prints the CPU per request of each (user + system, from /proc) per run, its median and its best run,
+ * and the median of B − A over the rounds (each round runs A and B back to back).
  *
  *   # a build of the other commit, e.g.: git archive <commit> | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/ && (cd /tmp/base && npx tsc -p tsconfig.build.json)
  *   npm run build && npx tsx bench/gateway-ab.ts --base /tmp/base/bin/palisade.js [--connections 10] [--modes json,sse] [--seconds 1.5] [--runs 10] [--guards]
@@ -64,6 +65,12 @@ for (const mode of values.modes.split(',')) {
       const sorted = [...us[side]].sort((a, b) => a - b);
       console.log(`${mode} c=${connections} ${side}: median ${sorted[sorted.length >> 1]!.toFixed(0)} µs, best ${sorted[0]!.toFixed(0)} µs; runs ${us[side].map((x) => x.toFixed(0)).join(' ')}`);
     }
+    // Each round measures A and B back to back, so their difference holds up when the machine's speed drifts between
+    // rounds (which moves both sides' medians).
+    const diffs = us.B.map((b, i) => b - us.A[i]!).sort((a, b) => a - b);
+    const mid = diffs.length >> 1;
+    const median = diffs.length % 2 === 1 ? diffs[mid]! : (diffs[mid - 1]! + diffs[mid]!) / 2;
+    console.log(`${mode} c=${connections} B − A, round by round: median ${median >= 0 ? '+' : ''}${median.toFixed(0)} µs; B lower in ${diffs.filter((d) => d < 0).length} of ${diffs.length} rounds`);
   }
 }
 console.log(`load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
