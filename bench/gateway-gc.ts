@@ -1,12 +1,14 @@
 /**
- * The gateway's garbage collection under load: a `palisade serve` process started with `--trace-gc`, the demo
+ * The gateway's garbage collection under load: a `palisade serve` process started with `--trace-gc-nvp`, the demo
  * upstream beside it, and either autocannon at a given concurrency or sequential requests; prints the collector's
- * pauses (count, total and per request), the gateway's CPU per request and its peak RSS. Nothing is written.
+ * pauses (count, total and per request), what each scavenge kept (survived and promoted), the gateway's CPU per request
+ * and its peak RSS. Nothing is written.
  *
  *   npm run build && npx tsx bench/gateway-gc.ts [--connections 1000] [--mode sse|json] [--seconds 5]
  *   npx tsx bench/gateway-gc.ts --guards --sequential 2000 [--mode sse]    # every guard on, a 1,018-character prompt
  *   npx tsx bench/gateway-gc.ts --node-flags='--max-semi-space-size=64'   # a V8 setting for the gateway
  *   npx tsx bench/gateway-gc.ts --bin <other build>/bin/palisade.js      # another build's gateway
+ *   npx tsx bench/gateway-gc.ts --bare                                     # the bare Node proxy instead, the floor
  *
  * Each run first gets as much traffic again as warm-up, whose collections are not counted.
  */
@@ -18,7 +20,7 @@ import { request } from 'undici';
 import { benchHome, GUARDED_PROMPT } from './lib/gateway-home.js';
 import { cpuTimes, demoUpstreamArgs, peakRssMiB, processStarter } from './lib/processes.js';
 
-const { values } = parseArgs({ options: { connections: { type: 'string', default: '1000' }, mode: { type: 'string', default: 'sse' }, seconds: { type: 'string', default: '5' }, sequential: { type: 'string' }, guards: { type: 'boolean', default: false }, 'node-flags': { type: 'string', default: '' }, bin: { type: 'string' } } });
+const { values } = parseArgs({ options: { connections: { type: 'string', default: '1000' }, mode: { type: 'string', default: 'sse' }, seconds: { type: 'string', default: '5' }, sequential: { type: 'string' }, guards: { type: 'boolean', default: false }, 'node-flags': { type: 'string', default: '' }, bin: { type: 'string' }, bare: { type: 'boolean', default: false } } });
 if (values.mode !== 'sse' && values.mode !== 'json') {
   console.error('--mode must be sse or json');
   process.exit(2);
@@ -34,7 +36,10 @@ const upstream = await start(demoUpstreamArgs(join(root, 'dist', 'index.js')), /
 const home = join(out, '.palisade');
 const key = benchHome({ bin, cwd: out, home, upstream: upstream.match[1]!, guards: values.guards });
 const flags = values['node-flags'].split(' ').filter((f) => f !== '');
-const g = await start([...flags, '--trace-gc', bin, 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, { PALISADE_HOME: home });
+// `--bare` measures the bare Node proxy (bench/lib/bare-proxy.mjs: node:http in, undici out, nothing else) instead.
+const g = values.bare
+  ? await start([...flags, '--trace-gc-nvp', join(import.meta.dirname, 'lib', 'bare-proxy.mjs'), upstream.match[1]!], /listening on (http:\/\/\S+) /)
+  : await start([...flags, '--trace-gc-nvp', bin, 'serve', '--listen', '127.0.0.1:0'], /listening on (http:\/\/\S+) /, { PALISADE_HOME: home });
 let trace = '';
 g.child.stdout!.on('data', (b: Buffer) => (trace += b.toString()));
 
@@ -66,8 +71,13 @@ trace = '';
 const c0 = cpuTimes(g.child.pid!);
 const run = await load();
 const c1 = cpuTimes(g.child.pid!);
-// --trace-gc lines: "... Scavenge 60.1 (79.8) -> 47.5 (80.8) MB, 5.04 / 0.57 ms ..." (the first figure is the pause).
-const pauses = [...trace.matchAll(/(Scavenge|Mark-Compact|Mark-sweep)[^\n]*?MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/g)].map((m) => ({ kind: m[1] === 'Scavenge' ? 'scavenge' : 'mark-compact', ms: Number(m[2]) }));
+// --trace-gc-nvp lines: "... pause=5.04 mutator=65.9 gc=s ... allocated=13140220 promoted=2288495 ... new_space_survived=3018720 ..."
+// (gc=s is a scavenge; the other kinds are full collections). Sizes are bytes.
+const field = (line: string, name: string): number => Number(new RegExp(`\\b${name}=([\\d.]+)`).exec(line)?.[1] ?? Number.NaN);
+const pauses = trace
+  .split('\n')
+  .filter((l) => l.includes(' gc='))
+  .map((l) => ({ kind: / gc=s\b/.test(l) ? 'scavenge' : 'mark-compact', ms: field(l, 'pause'), survived: field(l, 'new_space_survived'), promoted: field(l, 'promoted') }));
 const report = (kind: string): string => {
   const xs = pauses.filter((p) => p.kind === kind).map((p) => p.ms).sort((a, b) => a - b);
   const total = xs.reduce((a, b) => a + b, 0);
@@ -75,8 +85,13 @@ const report = (kind: string): string => {
 };
 const cpu = ((c1.user + c1.system - c0.user - c0.system) * 1e6) / run.requests;
 const what = values.sequential === undefined ? `${values.connections} connections, ${values.seconds} s` : `${values.sequential} sequential requests`;
-console.log(`${values.mode.toUpperCase()}, ${what}, guards ${values.guards ? 'on' : 'off'}${flags.length > 0 ? `, node ${flags.join(' ')}` : ''}: ${run.requests} requests, ${cpu.toFixed(0)} µs gateway CPU per request`);
+const who = values.bare ? 'bare proxy' : 'gateway';
+console.log(`${values.mode.toUpperCase()}, ${what}, ${values.bare ? 'bare Node proxy' : `guards ${values.guards ? 'on' : 'off'}`}${flags.length > 0 ? `, node ${flags.join(' ')}` : ''}: ${run.requests} requests, ${cpu.toFixed(0)} µs ${who} CPU per request`);
 console.log(`  ${report('scavenge')}\n  ${report('mark-compact')}`);
+// What each scavenge copied: objects that outlived it in the young generation, and those moved to the old one.
+const scavenges = pauses.filter((p) => p.kind === 'scavenge');
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+if (scavenges.length > 0) console.log(`  per scavenge: ${(mean(scavenges.map((p) => p.survived)) / 2 ** 20).toFixed(2)} MiB survived, ${(mean(scavenges.map((p) => p.promoted)) / 2 ** 20).toFixed(2)} MiB promoted`);
 if (run.ms.length > 0) {
   const ms = [...run.ms].sort((a, b) => a - b);
   console.log(`  round trip p50 ${ms[ms.length >> 1]!.toFixed(3)} ms, p99 ${ms[Math.floor(ms.length * 0.99)]!.toFixed(3)} ms`);
