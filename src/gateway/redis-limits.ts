@@ -1,4 +1,6 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IORedis from 'ioredis';
+import type { Redis } from 'ioredis';
 import { buckets, type LimitCheck, type Limiter, type Reservation } from './limits.js';
 
 /**
@@ -63,7 +65,9 @@ export class RedisLimiter implements Limiter {
 
   constructor(opts: RedisLimiterOptions) {
     this.prefix = opts.prefix ?? 'palisade:limit:';
-    const redis = new Redis(opts.url, {
+    // Loaded here, not at import: every `palisade` command imports the gateway, and only a limiter on Redis needs it.
+    const { Redis: RedisClient } = createRequire(import.meta.url)('ioredis') as typeof IORedis;
+    const redis = new RedisClient(opts.url, {
       // Fail at once while disconnected instead of queueing: the caller decides between closed and open.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
