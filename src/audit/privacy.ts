@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { hmacSha256Hex } from '../core/digest.js';
 import type { Store } from '../store/index.js';
 
 /**
@@ -7,7 +7,7 @@ import type { Store } from '../store/index.js';
  * still yields the same digest, so entries can be matched. Prefixed so a reader knows how it was made.
  */
 export function keyedDigest(secret: Uint8Array, text: string): string {
-  return `hmac-sha256:${createHmac('sha256', secret).update(text, 'utf8').digest('hex')}`;
+  return `hmac-sha256:${hmacSha256Hex(secret, text)}`;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256 } from '../core/digest.js';
 import type { Store } from '../store/index.js';
 import { GatewayError } from './errors.js';
 
@@ -29,8 +30,6 @@ export interface NewApiKey {
 const KEY_FORMAT = /^pk_[A-Za-z0-9_-]{43}$/;
 const NAME_FORMAT = /^[\w .@:-]{1,128}$/;
 
-/** One-shot SHA-256 (no Hash object: it runs on every request). */
-const sha256 = (key: string): Buffer => hash('sha256', key, 'buffer');
 
 /**
  * Creates a key and returns it once, with its record. Only the key's SHA-256 is stored: a 256-bit random key
