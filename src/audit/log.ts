@@ -64,11 +64,9 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-/** What one batch appended: its first index, each entry's leaf hash, their shared time and the checkpoint's size. */
+/** What one batch appended: its entry rows, in order, and the size of the checkpoint that includes them. */
 interface Appended {
-  first: number;
-  leaves: Uint8Array[];
-  time: string;
+  entries: Database['audit_entries'][];
   size: number;
 }
 
@@ -175,7 +173,8 @@ export class AuditLog {
           this.edge = this.pendingEdge;
           for (let i = 0; i < batch.length; i++) {
             const resolve = batch[i]!.resolve;
-            if (resolve !== undefined) resolve({ index: done.first + i, leafHash: toHex(done.leaves[i]!), time: done.time, checkpointSize: done.size });
+            const row = done.entries[i]!;
+            if (resolve !== undefined) resolve({ index: Number(row.idx), leafHash: toHex(row.leaf_hash), time: row.time, checkpointSize: done.size });
           }
         } catch (err) {
           this.edge = undefined;
@@ -204,8 +203,6 @@ export class AuditLog {
     };
     const entries: Database['audit_entries'][] = [];
     const nodes: Database['audit_nodes'][] = [];
-    const leaves: Uint8Array[] = [];
-    const first = size;
     // One transaction assigns the batch's indices, so its entries share the time of assignment.
     const time = this.clock.now().toISOString();
     for (const e of events) {
@@ -222,7 +219,6 @@ export class AuditLog {
       for (let l = 0; l < top.level; l++) frontier[l] = undefined;
       frontier[top.level] = top.hash;
       entries.push({ idx: size, leaf_hash: buf(leaf), entry: buf(entry), type: e.type, actor: e.actor, subject: e.subject, time });
-      leaves.push(leaf);
       size++;
     }
     await insertBatch(this.store, db, entries, nodes);
@@ -236,7 +232,7 @@ export class AuditLog {
     const checkpoint = { size, root_hash: buf(root), note, created_at: this.clock.now().toISOString() };
     if (raw !== undefined) raw.checkpoint.run(checkpoint.size, checkpoint.root_hash, checkpoint.note, checkpoint.created_at);
     else await db.insertInto('audit_checkpoints').values(checkpoint).execute();
-    return { first, leaves, time, size };
+    return { entries, size };
   }
 
   /**
@@ -280,6 +276,7 @@ function materialize(batch: Pending[]): Pending[] {
     if (p.make !== undefined) {
       try {
         p.event.data = p.make();
+        // Done with: the maker's closure (the texts it digested) need not live through the append.
         p.make = undefined;
         checkCallerEvent(p.event);
       } catch (err) {
