@@ -1,8 +1,8 @@
 import { hash } from 'node:crypto';
 
 /**
- * SHA-256 and HMAC-SHA-256 for hot paths (the audit log's leaves and nodes, keyed digests, API-key lookups), through
- * Node's one-shot `crypto.hash` instead of `createHash`/`createHmac` objects.
+ * SHA-256 and HMAC-SHA-256 for hot paths (the audit log's leaves and nodes, keyed digests, API-key lookups, canary
+ * buckets), through Node's one-shot `crypto.hash` instead of `createHash`/`createHmac` objects.
  *
  * Measured on Node 20 (`node bench/digest-gc.mjs`: 300,000 digests, collections included): a `createHash` chain costs
  * 2.0–3.0 µs per leaf hash and makes every young-generation collection pause 5–8 ms, because each Hash is a native

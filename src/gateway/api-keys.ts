@@ -30,7 +30,6 @@ export interface NewApiKey {
 const KEY_FORMAT = /^pk_[A-Za-z0-9_-]{43}$/;
 const NAME_FORMAT = /^[\w .@:-]{1,128}$/;
 
-
 /**
  * Creates a key and returns it once, with its record. Only the key's SHA-256 is stored: a 256-bit random key
  * needs no slow hash, and a lookup by digest reveals nothing about other keys.

@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import type * as IORedis from 'ioredis';
-import type { Redis } from 'ioredis';
 import { buckets, type LimitCheck, type Limiter, type Reservation } from './limits.js';
 
 /**
@@ -54,7 +53,7 @@ export interface RedisLimiterOptions {
   timeoutMs?: number;
 }
 
-type Scripted = Redis & {
+type Scripted = IORedis.Redis & {
   palisadeReserve(n: number, ...args: (string | number)[]): Promise<[number, number, string]>;
   palisadeSettle(n: number, ...args: (string | number)[]): Promise<number>;
 };

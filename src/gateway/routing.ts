@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { GatewayModelConfig, RegistryModelConfig } from '../core/config-schema.js';
+import { sha256 } from '../core/digest.js';
 // Straight from aliases.ts, not the registry's index: that index loads incidents.ts, which imports the gateway's.
 import { changedAliases } from '../registry/aliases.js';
 import type { Store } from '../store/index.js';
@@ -13,7 +13,7 @@ export type Route = 'primary' | 'canary';
  * while the weight holds (a user does not flip between versions mid-conversation).
  */
 export function canaryBucket(keyId: string, model: string): number {
-  return createHash('sha256').update(keyId).update('\0').update(model).digest().readUInt32BE(0) % 100;
+  return sha256(`${keyId}\0${model}`).readUInt32BE(0) % 100;
 }
 
 export interface RollbackBounds {

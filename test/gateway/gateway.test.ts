@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyedDigest, searchEntries, verifyLog } from '../../src/audit/index.js';
-import { revokeApiKey, listApiKeys } from '../../src/gateway/index.js';
+import { canaryBucket, revokeApiKey, listApiKeys } from '../../src/gateway/index.js';
 import { chat, sleep, sseData, startGateway, within, type Harness } from './support.js';
 
 type ErrorBody = { error: { message: string; code: string } };
@@ -283,6 +284,15 @@ describe('gateway: upstream faults', () => {
 });
 
 describe('gateway: canary', () => {
+  it('puts a key in the bucket SHA-256(key id ‖ NUL ‖ model) mod 100 names, so assignments survive upgrades', () => {
+    // Pinned: a change to how the bucket is computed would move keys between primary and canary mid-rollout.
+    expect(canaryBucket('k_123', 'chat')).toBe(66);
+    expect(canaryBucket('4fc61f61a64a', 'fraud')).toBe(0);
+    for (const [id, model] of [['a', 'b'], ['é', 'ü'], ['key', ''], ['x'.repeat(300), 'model-with-a-long-name']]) {
+      expect(canaryBucket(id!, model!)).toBe(createHash('sha256').update(id!).update('\0').update(model!).digest().readUInt32BE(0) % 100);
+    }
+  });
+
   it('another instance on the same store stops using a canary within a refresh of its rollback', async () => {
     const configure = (u: { upstream: string; canary: string }) => ({ models: { chat: { upstream: u.upstream, canary: { upstream: u.canary, weight: 100, rollback: { maxErrorRate: 0.2, minRequests: 3 } } } } });
     h = await startGateway(configure);
