@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { benchHome, GUARDED_PROMPT } from './lib/gateway-home.js';
 import { cpuTimes, demoUpstreamArgs, processStarter } from './lib/processes.js';
+import { spread } from './lib/stats.js';
 
 const { values } = parseArgs({ options: { base: { type: 'string' }, connections: { type: 'string', default: '10' }, modes: { type: 'string', default: 'json,sse' }, seconds: { type: 'string', default: '1.5' }, runs: { type: 'string', default: '10' }, guards: { type: 'boolean', default: false } } });
 if (values.base === undefined) {
@@ -67,9 +68,8 @@ for (const mode of values.modes.split(',')) {
     }
     // Each round measures A and B back to back, so their difference holds up when the machine's speed drifts between
     // rounds (which moves both sides' medians).
-    const diffs = us.B.map((b, i) => b - us.A[i]!).sort((a, b) => a - b);
-    const mid = diffs.length >> 1;
-    const median = diffs.length % 2 === 1 ? diffs[mid]! : (diffs[mid - 1]! + diffs[mid]!) / 2;
+    const diffs = us.B.map((b, i) => b - us.A[i]!);
+    const { median } = spread(diffs);
     console.log(`${mode} c=${connections} B − A, round by round: median ${median >= 0 ? '+' : ''}${median.toFixed(0)} µs; B lower in ${diffs.filter((d) => d < 0).length} of ${diffs.length} rounds`);
   }
 }
