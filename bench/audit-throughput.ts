@@ -182,9 +182,9 @@ PostgreSQL on loopback. Load average (1/5/15 min) at start ${loadStart}, at end 
 its batch commits with a signed checkpoint (durable); a batch is whatever queued while the previous transaction ran,
 so batch size follows the number of concurrent writers. CPU per event is this process's user + system time (the
 writers, the log and SQLite, which runs in-process; PostgreSQL's own CPU is not in it) divided by the events: unlike
-events/s it barely moves when other jobs share the cores. Proofs are generated from the stored subtree hashes (two
-indexed queries: leaves from the entry rows, the subtrees above from the node table) and timed end to end through the
-library, including the entry and checkpoint reads.
+events/s it barely moves when other jobs share the cores. Proofs are generated from the stored subtree hashes (one
+indexed query, a UNION ALL of the leaves from the entry rows and the subtrees above from the node table) and timed end
+to end through the library, including the entry and checkpoint reads.
 
 ${table(['case', 'input', 'result', 'time / latency'], rows)}
 `;
