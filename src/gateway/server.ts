@@ -183,17 +183,25 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     // The texts whose keyed digests the entry carries. In the background mode the digests are made with the entry, in
     // its batch, where they run hot: one at a time, between requests, two HMACs cost tens of microseconds.
     const digested: DigestedTexts = {};
-    // `entry` is complete when finish runs: nothing writes to it afterwards.
-    const finish = async (status: number, extra: Record<string, unknown> = {}): Promise<void> => {
+    // `entry` is complete when finish runs and becomes the entry's data itself, not a copy: nothing writes to it
+    // afterwards. A second finish (the request failed after its first entry could not be recorded) records a copy.
+    let finished = false;
+    const finish = async (status: number, error?: string, blocked = false): Promise<void> => {
       const latencyMs = Math.round((performance.now() - started) * 100) / 100;
-      if (observed.request !== undefined) observe(observed.request.keyId, observed.request.model, observed.request.prompt, extra.blocked === true);
+      if (observed.request !== undefined) observe(observed.request.keyId, observed.request.model, observed.request.prompt, blocked);
       metrics.request(subject.slice('model:'.length), route, status, latencyMs / 1000);
-      const data = { ...entry, ...extra, route, status, latencyMs };
+      const data = finished ? { ...entry } : entry;
+      finished = true;
+      if (error !== undefined) data.error = error;
+      if (blocked) data.blocked = true;
+      data.route = route;
+      data.status = status;
+      data.latencyMs = latencyMs;
       if (config.gateway.audit === 'required') await log.record({ type: 'gateway.request', actor, subject, data: withDigests(deps.digestSecret, data, digested.prompt, digested.response) });
       else log.recordInBackground({ type: 'gateway.request', actor, subject, data: digestsLater(deps.digestSecret, data, digested.prompt, digested.response) }, onAuditError);
     };
     const refuse = async (status: number, type: ErrorType, code: string, message: string): Promise<void> => {
-      await finish(status, { error: code });
+      await finish(status, code);
       if (status === 429) reply.header('retry-after', String(entry.retryAfter));
       fail(reply, status, type, code, message);
     };
@@ -258,7 +266,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         const b = input.blocked;
         metrics.guardBlocks.inc({ guard: b.guard, stage: 'input' });
         await settle(0).catch(() => undefined);
-        await finish(400, { error: 'guardrail_blocked', blocked: true });
+        await finish(400, 'guardrail_blocked', true);
         fail(reply, 400, 'invalid_request_error', 'guardrail_blocked', `the request was blocked by the ${b.guard} guard (rule ${b.rule}) in ${b.where}`);
         return;
       }
@@ -290,7 +298,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         await settleUsage(settle, usage, promptText.length, entry, model);
         if (notes.length > 0) entry.guards = notes;
         outcome.blocked = entry.error === 'guardrail_blocked';
-        await finish(200, outcome.blocked ? { blocked: true } : {});
+        await finish(200, undefined, outcome.blocked);
         return;
       }
       const raw = await res.body.readAll(MAX_RESPONSE_BYTES);
@@ -315,7 +323,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
           payload = JSON.stringify(parsed);
         }
       } else await settle(0);
-      await finish(res.status, outcome.blocked ? { blocked: true } : {});
+      await finish(res.status, undefined, outcome.blocked);
       reply.code(res.status).type('application/json').send(payload);
     } catch (err) {
       await settle(0).catch(() => undefined);
@@ -323,7 +331,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       outcome.failed = true;
       metrics.upstreamErrors.inc({ model, code: f.code });
       if (reply.raw.headersSent) {
-        await finish(502, { error: f.code });
+        await finish(502, f.code);
         return;
       }
       await refuse(f.status, 'upstream_error', f.code, f.message);
