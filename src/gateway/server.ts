@@ -453,6 +453,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
               body.destroy();
               throw new GuardrailStop(blocked.guard, blocked.rule);
             }
+            // Written from what the guards read, never the upstream's own bytes, even when no text changed: a duplicate
+            // key in an event could otherwise show a client's parser a text the guards never saw.
             held += `data: ${JSON.stringify(parsed)}\n\n`;
           }
         }

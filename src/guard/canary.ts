@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Guard } from './guard.js';
-import { normalize, textsOf, type Normalized } from './normalize/normalize.js';
+import { normalize, textsOf, type ClassifiedText, type Normalized } from './normalize/normalize.js';
 import type { GuardFinding } from './verdict.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -38,26 +38,37 @@ export function detectCanary(text: string, canaries: readonly string[], normaliz
   if (canaries.length === 0) return [];
   const out: GuardFinding[] = [];
   const n = normalized ?? normalize(text);
+  // The folded text alone, unless something was decoded from it: most outputs decode to nothing, and a stream's guard
+  // runs this once per chunk.
+  const texts = n.decoded.length === 0 ? undefined : textsOf(n);
   for (const token of canaries) {
     const body = canaryBody(token);
     if (body.length < MIN_PARTIAL) continue;
     let best = 0;
-    let where: { start: number; end: number } | undefined;
-    for (const t of textsOf(n)) {
-      const hit = longestCommonRun(t.text, body);
-      if (hit.length > best) {
-        best = hit.length;
-        where = t.span ?? { start: t.mapped.starts[hit.at] ?? 0, end: t.mapped.ends[hit.at + hit.length - 1] ?? 0 };
+    let at = 0;
+    let found: ClassifiedText | undefined;
+    if (texts === undefined) {
+      best = longestCommonRun(n.text, body);
+      at = runAt;
+    } else {
+      for (const t of texts) {
+        const length = longestCommonRun(t.text, body);
+        if (length > best) {
+          best = length;
+          at = runAt;
+          found = t;
+        }
       }
     }
     if (best < Math.min(MIN_PARTIAL, body.length)) continue;
+    const mapped = found?.mapped ?? n;
     const whole = best === body.length;
     out.push({
       guard: 'canary-token',
       rule: whole ? 'canary-leak' : 'canary-partial-leak',
       severity: 'critical',
       score: Number((best / body.length).toFixed(3)),
-      ...(where === undefined ? {} : { span: where }),
+      span: found?.span ?? { start: mapped.starts[at] ?? 0, end: mapped.ends[at + best - 1] ?? 0 },
       message: whole ? 'the canary token from the system prompt appears in the output: the system prompt leaked' : `${best} of the canary token's ${body.length} random letters appear in the output`,
     });
   }
@@ -80,19 +91,39 @@ function canaryBody(token: string): string {
   return body;
 }
 
-/** The longest run of `text` that is a substring of `needle` (needle is short: 20 letters). */
-function longestCommonRun(text: string, needle: string): { at: number; length: number } {
-  let best = { at: 0, length: 0 };
-  // Dynamic programming over the needle only: O(text × needle) with needle = 20, so linear in the text.
-  let prev = new Uint16Array(needle.length + 1);
-  let cur = new Uint16Array(needle.length + 1);
+/**
+ * Rows of the dynamic programme below, shared by every call: a stream's guard runs it once per chunk and per decoded
+ * text, and two typed arrays and a result object per call were most of what the canary guard allocated.
+ */
+let rows = new Uint16Array(2 * 64);
+/** Where `longestCommonRun` found its run: the start in the text (its length is the return value). */
+let runAt = 0;
+
+/**
+ * The length of the longest run of `text` that is a substring of `needle` (short: a canary's 20 letters), whose start
+ * in `text` is left in `runAt`. Dynamic programming over the needle only: O(text × needle), linear in the text.
+ */
+function longestCommonRun(text: string, needle: string): number {
+  const m = needle.length;
+  if (rows.length < 2 * (m + 1)) rows = new Uint16Array(2 * (m + 1));
+  rows.fill(0, 0, 2 * (m + 1));
+  let prev = 0;
+  let cur = m + 1;
+  let best = 0;
+  runAt = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    for (let j = 1; j <= needle.length; j++) {
-      cur[j] = needle.charCodeAt(j - 1) === c ? prev[j - 1]! + 1 : 0;
-      if (cur[j]! > best.length) best = { at: i - cur[j]! + 1, length: cur[j]! };
+    for (let j = 1; j <= m; j++) {
+      const run = needle.charCodeAt(j - 1) === c ? rows[prev + j - 1]! + 1 : 0;
+      rows[cur + j] = run;
+      if (run > best) {
+        best = run;
+        runAt = i - run + 1;
+      }
     }
-    [prev, cur] = [cur, prev];
+    const t = prev;
+    prev = cur;
+    cur = t;
   }
   return best;
 }

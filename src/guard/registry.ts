@@ -97,7 +97,9 @@ export function runGuards(text: string, entries: readonly GuardEntry[], opts: Ch
     let found: GuardFinding[];
     try {
       if (text.length > maxChars) throw new GuardError('GUARD_INPUT_TOO_LARGE', `the text has ${text.length} characters, over the limit of ${maxChars}: split it, or raise maxChars`);
-      found = entry.guard.check(text, ctx).filter((f) => f.score === undefined || f.score >= settings.threshold);
+      found = entry.guard.check(text, ctx);
+      // Most texts give a guard nothing to report: no filtered copy of an empty list.
+      if (found.length > 0) found = found.filter((f) => f.score === undefined || f.score >= settings.threshold);
     } catch (err) {
       if (!(err instanceof GuardError)) throw err;
       findings.push({ guard: entry.guard.name, rule: 'guard-undecided', severity: settings.onError === 'block' ? 'high' : 'low', message: `${err.code}: ${err.message}` });

@@ -1,5 +1,38 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canaryGuard, createCanary, detectCanary, runGuards } from '../../src/guard/index.js';
+import { normalize, textsOf } from '../../src/guard/normalize/normalize.js';
+
+/**
+ * The longest run of `text` found in `needle`, by brute force: for each end in the text, in order, the longest run
+ * ending there; the first end that beats the best so far wins (so ties resolve as in the guard).
+ */
+function longestRun(text: string, needle: string): { length: number; at: number } {
+  let best = { length: 0, at: 0 };
+  for (let i = 0; i < text.length; i++) {
+    for (let j = 0; j < needle.length; j++) {
+      let k = 0;
+      while (k <= i && k <= j && text[i - k] === needle[j - k]) k++;
+      if (k > best.length) best = { length: k, at: i - k + 1 };
+    }
+  }
+  return best;
+}
+
+/** What detectCanary should find for one token: the best run over every text normalization yields, and its span. */
+function expected(text: string, token: string): { score: number; span: { start: number; end: number } } | undefined {
+  const body = normalize(token).text.replace(/^plsd/, '');
+  let best = 0;
+  let span: { start: number; end: number } | undefined;
+  for (const t of textsOf(normalize(text))) {
+    const r = longestRun(t.text, body);
+    if (r.length > best) {
+      best = r.length;
+      span = t.span ?? { start: t.mapped.starts[r.at] ?? 0, end: t.mapped.ends[r.at + r.length - 1] ?? 0 };
+    }
+  }
+  return best < 8 ? undefined : { score: Number((best / body.length).toFixed(3)), span: span! };
+}
 
 describe('canary-token guard', () => {
   it('makes a fresh token per request and embeds it in an instruction', () => {
@@ -21,6 +54,28 @@ describe('canary-token guard', () => {
     const text = `leak ${token} here`;
     const f = detectCanary(text, [token])[0]!;
     expect(text.slice(f.span!.start, f.span!.end)).toBe(body);
+  });
+
+  it('finds the longest leaked run and its place as a brute-force search does, over plain and encoded text (property)', () => {
+    const token = createCanary().token;
+    const body = token.slice(4);
+    const piece = fc.oneof(
+      fc.stringMatching(/^[a-z ]{0,12}$/),
+      fc.tuple(fc.nat(19), fc.integer({ min: 1, max: 20 })).map(([a, n]) => body.slice(a, a + n)),
+      fc.tuple(fc.nat(19), fc.integer({ min: 6, max: 20 })).map(([a, n]) => Buffer.from(body.slice(a, a + n)).toString('base64')),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), fc.boolean(), (pieces, other) => {
+        const text = pieces.join(' ');
+        // A call with a longer needle between two with this one: the scratch rows shared between calls must not leak.
+        if (other) detectCanary(text, [`PLSD${body}${body}`]);
+        const found = detectCanary(text, [token]);
+        const want = expected(text, token);
+        if (want === undefined) expect(found).toEqual([]);
+        else expect(found.map((f) => ({ score: f.score, span: f.span }))).toEqual([want]);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('tells canaries apart over many requests (the normalized tokens are kept for reuse)', () => {
