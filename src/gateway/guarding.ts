@@ -124,7 +124,15 @@ export class StreamGuard {
     private readonly notes: GuardNote[],
   ) {}
 
-  /** Text to send now, or the finding that ends the stream. */
+  /** Adds text without scanning it: the next push or end scans everything added since the last one, together. */
+  append(delta: string): void {
+    this.text += delta;
+  }
+
+  /**
+   * Text to send now, and the finding that ends the stream if there is one (then `emit` is the clean text before it,
+   * which the stream's last event may still carry).
+   */
   push(delta: string): { emit: string; blocked?: GuardFinding } {
     this.text += delta;
     return this.release(false);
@@ -149,7 +157,16 @@ export class StreamGuard {
           this.noted.add(`${f.guard}:${f.rule}`);
           this.notes.push(note('output', f, v.action));
         }
-        if (v.action === 'block' && fresh.length > 0) return { emit: '', blocked: fresh[0]! };
+        if (v.action === 'block' && fresh.length > 0) {
+          // What came before the first finding was scanned clean and goes out (less a tail that could belong to the
+          // match), as it would have had it arrived in a read of its own; the stream ends after it.
+          let cut = this.text.length;
+          for (const f of fresh) cut = Math.min(cut, f.span === undefined ? this.sent : from + f.span.start);
+          const before = this.text.slice(this.sent, Math.max(this.sent, cut));
+          const emit = before.slice(0, before.length - heldTail(before));
+          this.sent += emit.length;
+          return { emit: this.guards.restore ? restoreRedacted(emit, this.input.restore) : emit, blocked: fresh[0]! };
+        }
         if (v.action === 'redact' && v.redaction !== undefined && fresh.length > 0) {
           // Text already sent cannot be taken back: a match reaching into it ends the stream instead.
           const reachesBack = fresh.some((f) => f.span !== undefined && from + f.span.start < this.sent);

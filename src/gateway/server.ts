@@ -421,6 +421,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     out.setHeader('connection', 'keep-alive');
     const sse = new SseSplitter();
     const streams = new Map<number, StreamGuard>();
+    // With output guards, the events of one upstream read, scanned together before any of them goes out.
+    const events: unknown[] = [];
     let usage: Usage | undefined;
     let text = '';
     let done = false;
@@ -443,19 +445,21 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
             }
             text += deltaText(parsed);
             usage = usageOf(parsed) ?? usage;
-            if (guarding === undefined) {
-              held += `data: ${data}\n\n`;
-              continue;
-            }
-            const blocked = guardChunk(parsed, streams, guarding);
-            if (blocked !== undefined) {
-              metrics.guardBlocks.inc({ guard: blocked.guard, stage: 'output' });
-              body.destroy();
-              throw new GuardrailStop(blocked.guard, blocked.rule);
-            }
-            // Written from what the guards read, never the upstream's own bytes, even when no text changed: a duplicate
-            // key in an event could otherwise show a client's parser a text the guards never saw.
-            held += `data: ${JSON.stringify(parsed)}\n\n`;
+            if (guarding === undefined) held += `data: ${data}\n\n`;
+            else events.push(parsed);
+          }
+        }
+        if (events.length > 0) {
+          const blocked = guardEvents(events, streams, guarding!);
+          // Written from what the guards read, never the upstream's own bytes, even when no text changed: a duplicate
+          // key in an event could otherwise show a client's parser a text the guards never saw. Before a block, the
+          // events carry only the clean text that preceded it.
+          for (const e of events) held += `data: ${JSON.stringify(e)}\n\n`;
+          events.length = 0;
+          if (blocked !== undefined) {
+            metrics.guardBlocks.inc({ guard: blocked.guard, stage: 'output' });
+            body.destroy();
+            throw new GuardrailStop(blocked.guard, blocked.rule);
           }
         }
         if (held !== '' && !(done && body.finished)) {
@@ -468,8 +472,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       // Text still held back for choices that never sent a finish_reason: scanned once more, then sent.
       for (const [index, sg] of streams) {
         const r = sg.end();
-        if (r.blocked !== undefined) throw new GuardrailStop(r.blocked.guard, r.blocked.rule);
         if (r.emit !== '') held += `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index, delta: { content: r.emit }, finish_reason: null }] })}\n\n`;
+        if (r.blocked !== undefined) throw new GuardrailStop(r.blocked.guard, r.blocked.rule);
       }
     } catch (err) {
       if (gone || err instanceof ClientGone) {
@@ -495,28 +499,46 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     return usage;
   }
 
-  /** Runs one stream event's text deltas through each choice's StreamGuard, rewriting them in place. */
-  function guardChunk(parsed: unknown, streams: Map<number, StreamGuard>, guarding: { input: InputResult; notes: GuardNote[] }): { guard: string; rule: string } | undefined {
-    const choices = (parsed as { choices?: unknown } | null)?.choices;
-    if (!Array.isArray(choices)) return undefined;
-    for (const c of choices as { index?: unknown; delta?: { content?: unknown }; text?: unknown; finish_reason?: unknown }[]) {
-      const index = typeof c?.index === 'number' ? c.index : 0;
-      let sg = streams.get(index);
-      if (sg === undefined) streams.set(index, (sg = new StreamGuard(guards, guarding.input, guarding.notes)));
-      const chat = c?.delta !== undefined && c.delta !== null;
-      const delta = chat ? (typeof c.delta!.content === 'string' ? c.delta!.content : '') : typeof c?.text === 'string' ? c.text : '';
-      const a = sg.push(delta);
-      if (a.blocked !== undefined) return a.blocked;
-      let emit = a.emit;
-      if (c?.finish_reason !== null && c?.finish_reason !== undefined) {
-        const b = sg.end();
-        if (b.blocked !== undefined) return b.blocked;
-        emit += b.emit;
+  /**
+   * Runs the text deltas of one upstream read's events through each choice's StreamGuard, scanned once per read
+   * rather than once per event (a read under load carries many events, and each scan re-reads the guard's lookback).
+   * What may go out now is written into the last event of the read that carries the choice; the choice's text in the
+   * events before it is emptied. Returns the finding that ends the stream, if any.
+   */
+  function guardEvents(events: unknown[], streams: Map<number, StreamGuard>, guarding: { input: InputResult; notes: GuardNote[] }): { guard: string; rule: string } | undefined {
+    type Choice = { index?: unknown; delta?: { content?: unknown } | null; text?: unknown; finish_reason?: unknown };
+    // Per choice index: the last event's choice that carries it, whether its text field was a string, whether it finished.
+    const last = new Map<number, { c: Choice; wasText: boolean; finished: boolean }>();
+    for (const parsed of events) {
+      const choices = (parsed as { choices?: unknown } | null)?.choices;
+      if (!Array.isArray(choices)) continue;
+      for (const c of choices as Choice[]) {
+        if (c === null || typeof c !== 'object') continue;
+        const index = typeof c.index === 'number' ? c.index : 0;
+        let sg = streams.get(index);
+        if (sg === undefined) streams.set(index, (sg = new StreamGuard(guards, guarding.input, guarding.notes)));
+        const chat = c.delta !== undefined && c.delta !== null;
+        const given = chat ? c.delta!.content : c.text;
+        const wasText = typeof given === 'string';
+        if (wasText) {
+          sg.append(given);
+          if (chat) c.delta!.content = '';
+          else c.text = '';
+        }
+        const before = last.get(index);
+        last.set(index, { c, wasText, finished: (before?.finished ?? false) || (c.finish_reason !== null && c.finish_reason !== undefined) });
       }
-      if (chat && (typeof c.delta!.content === 'string' || emit !== '')) c.delta!.content = emit;
-      else if (!chat && typeof c?.text === 'string') (c as Record<string, unknown>).text = emit;
     }
-    return undefined;
+    let blocked: { guard: string; rule: string } | undefined;
+    for (const [index, { c, wasText, finished }] of last) {
+      const sg = streams.get(index)!;
+      const r = finished ? sg.end() : sg.push('');
+      blocked ??= r.blocked;
+      if (!wasText && r.emit === '') continue;
+      if (c.delta !== undefined && c.delta !== null) c.delta.content = r.emit;
+      else c.text = r.emit;
+    }
+    return blocked;
   }
 
   async function settleUsage(settle: Settle, usage: Usage | undefined, promptChars: number, entry: Record<string, unknown>, model: string): Promise<void> {

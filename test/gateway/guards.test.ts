@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { searchEntries } from '../../src/audit/index.js';
 import { defaultRegistry } from '../../src/guard/index.js';
@@ -83,6 +85,55 @@ describe('gateway: guards', () => {
     await h.log.flush();
     const [e] = await searchEntries(h.store, { type: 'gateway.request', limit: 1 });
     expect(e).toMatchObject({ data: { error: 'guardrail_blocked', guards: [{ stage: 'output', guard: 'secrets' }] } });
+  });
+
+  it('guards a stream the same whether its events come in one read or one read each: clean text up to a split secret goes out, the secret never', async () => {
+    const texts = { secret: `Here is the key ${OPENAI_KEY} ok`, clean: 'The harbour town wakes slowly; call 555 0100 or mail ops at nine.' };
+    const event = (content: string, finish: string | null = null): string => `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+    const server: Server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const [, how, which] = /^\/(whole|spaced)-(secret|clean)\//.exec(req.url!)!;
+        const all = [...texts[which as keyof typeof texts].match(/.{1,6}/gs)!.map((p) => event(p)), event('', 'stop'), 'data: [DONE]\n\n'];
+        // "whole": every event in one write, so the gateway reads them at once; "spaced": 15 ms apart, one read each.
+        if (how === 'whole') return void res.end(all.join(''));
+        let i = 0;
+        const next = (): void => void (i === all.length - 1 ? res.end(all[i]) : (res.write(all[i++]), setTimeout(next, 15)));
+        next();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const models = ['whole-secret', 'spaced-secret', 'whole-clean', 'spaced-clean'];
+    try {
+      h = await startGateway(() => ({ models: Object.fromEntries(models.map((m) => [m, { upstream: `${base}/${m}/v1` }])) }), { guards: { input: [], output: entries(['secrets', 'pii'], { secrets: { action: 'block' } }), restore: false } });
+      const key = await h.key({ models });
+      for (const model of models) {
+        const out = await (await h.post('/v1/chat/completions', key, { ...chat('hi', { stream: true }), model })).text();
+        const data = sseData(out);
+        expect(data.at(-1)).toBe('[DONE]');
+        const sent = (events: string[]): string => events.map((d) => JSON.parse(d).choices?.[0]?.delta?.content ?? '').join('');
+        if (model.endsWith('clean')) {
+          // Nothing to find: every character arrives once and in order.
+          expect(sent(data.slice(0, -1)), model).toBe(texts.clean);
+          continue;
+        }
+        expect(JSON.parse(data.at(-2)!), model).toMatchObject({ error: { code: 'guardrail_blocked' } });
+        expect(out, model).not.toContain(OPENAI_KEY.slice(0, 8));
+        // What went out is the text before the key, and, read by read, at most a plain word that the key begins with
+        // ("sk" alone is a word; "sk-" is held back).
+        const before = sent(data.slice(0, -2));
+        expect(texts.secret.startsWith(before), model).toBe(true);
+        expect(before.length, model).toBeGreaterThanOrEqual('Here is the key '.length);
+        expect(before.length, model).toBeLessThanOrEqual('Here is the key sk'.length);
+        if (model === 'whole-secret') expect(before).toBe('Here is the key ');
+      }
+    } finally {
+      await h?.close();
+      h = undefined;
+      await new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
+    }
   });
 
   it('streams clean text unchanged and word by word, and detects a leaked canary from the system prompt', async () => {
