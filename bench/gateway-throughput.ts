@@ -35,6 +35,8 @@ import { cpuTimes, demoUpstreamArgs, ForeignLoad, peakRssMiB, pinLoadGenerator, 
 import { writeResults } from './lib/report.js';
 import { table } from './lib/stats.js';
 
+/** A difference with its sign: +0.237, −2.318 (a minus sign, not a hyphen after a plus). */
+const signed = (x: number, digits: number): string => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(digits)}`;
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '1,10,100,1000' }, 'no-write': { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, 'main-only': { type: 'boolean', default: false }, 'guards-only': { type: 'boolean', default: false }, pin: { type: 'boolean', default: false }, 'node-flags': { type: 'string', default: '' }, reps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '5' } } });
 const SECONDS = Number(values.seconds);
 /** Node options for every gateway process (`--node-flags`, e.g. --max-semi-space-size=64), to compare V8 settings. */
@@ -210,7 +212,7 @@ for (const stream of [false, true]) {
     const range = REPS > 1 ? `; rounds ${f1(t.low)}–${f1(t.high)}` : '';
     const foreign = runs.through.map((r) => r.foreign).sort((x, y) => x - y);
     const foreignCell = foreign.length > 1 ? `${foreign[0]!.toFixed(2)}–${foreign[foreign.length - 1]!.toFixed(2)}` : foreign[0]!.toFixed(2);
-    rows.push([stream ? 'SSE' : 'JSON', String(c), `${f1(direct.rps)} req/s, ${rt(direct)}`, `${f1(through.rps)} req/s, ${rt(through)}`, `**${f1(through.cpuUsPerReq!)} µs** (kernel ${f1(through.sysUsPerReq!)}${range})`, `${f1(direct.cpuUsPerReq!)} µs (kernel ${f1(direct.sysUsPerReq!)}; ×${(through.cpuUsPerReq! / direct.cpuUsPerReq!).toFixed(1)})`, floor === undefined ? '-' : `${f1(floor.cpuUsPerReq!)} µs (kernel ${f1(floor.sysUsPerReq!)}), ${f1(floor.rps)} req/s`, c === 1 ? `+${(1000 / through.rps - 1000 / direct.rps).toFixed(3)} ms` : `+${(through.p50 - direct.p50).toFixed(0)} ms p50`, foreignCell, String(direct.errors + through.errors)]);
+    rows.push([stream ? 'SSE' : 'JSON', String(c), `${f1(direct.rps)} req/s, ${rt(direct)}`, `${f1(through.rps)} req/s, ${rt(through)}`, `**${f1(through.cpuUsPerReq!)} µs** (kernel ${f1(through.sysUsPerReq!)}${range})`, `${f1(direct.cpuUsPerReq!)} µs (kernel ${f1(direct.sysUsPerReq!)}; ×${(through.cpuUsPerReq! / direct.cpuUsPerReq!).toFixed(1)})`, floor === undefined ? '-' : `${f1(floor.cpuUsPerReq!)} µs (kernel ${f1(floor.sysUsPerReq!)}), ${f1(floor.rps)} req/s`, c === 1 ? `${signed(1000 / through.rps - 1000 / direct.rps, 3)} ms` : `${signed(through.p50 - direct.p50, 0)} ms p50`, foreignCell, String(direct.errors + through.errors)]);
   }
 }
 // autocannon opens all its connections at once at the start of each run, and a run's first requests wait behind
@@ -262,7 +264,7 @@ const GUARD_N = values['guards-only'] ? 2000 : 1000;
     label,
     `p50 ${ms(pct(a, 0.5))}, p99 ${ms(pct(a, 0.99))}`,
     `p50 ${ms(pct(b, 0.5))}, p99 ${ms(pct(b, 0.99))}`,
-    `**+${(pct(b, 0.5) - pct(a, 0.5)).toFixed(3)} ms p50, +${(pct(b, 0.99) - pct(a, 0.99)).toFixed(3)} ms p99**`,
+    `**${signed(pct(b, 0.5) - pct(a, 0.5), 3)} ms p50, ${signed(pct(b, 0.99) - pct(a, 0.99), 3)} ms p99**`,
     cpu === undefined ? '' : `${f1(cpu[0].cpuUsPerReq!)} → ${f1(cpu[1].cpuUsPerReq!)} µs`,
     cpu === undefined ? '0' : String(cpu[0].errors + cpu[1].errors),
   ];
@@ -271,7 +273,7 @@ const GUARD_N = values['guards-only'] ? 2000 : 1000;
   guardRows.push(seq('SSE, 1 connection, time to first event', sse.offFirst, sse.onFirst, undefined));
   const a = offRuns.json10;
   const b = onRuns.json10;
-  guardRows.push(['JSON, 10 connections (autocannon)', `p50 ${a.p50} ms, p99 ${a.p99} ms`, `p50 ${b.p50} ms, p99 ${b.p99} ms`, `+${b.p50 - a.p50} ms p50, +${b.p99 - a.p99} ms p99`, `${f1(a.cpuUsPerReq!)} → ${f1(b.cpuUsPerReq!)} µs`, String(a.errors + b.errors)]);
+  guardRows.push(['JSON, 10 connections (autocannon)', `p50 ${a.p50} ms, p99 ${a.p99} ms`, `p50 ${b.p50} ms, p99 ${b.p99} ms`, `${signed(b.p50 - a.p50, 0)} ms p50, ${signed(b.p99 - a.p99, 0)} ms p99`, `${f1(a.cpuUsPerReq!)} → ${f1(b.cpuUsPerReq!)} µs`, String(a.errors + b.errors)]);
 }
 const GUARD_HEAD = ['case', 'guards off', 'all guards on', 'added', 'gateway CPU / request', 'errors'];
 if (values['guards-only']) {

@@ -1,23 +1,44 @@
 import { Command, CommanderError } from 'commander';
 import { BaseError } from '../core/errors.js';
-import { registerApiKeys } from './commands/apikeys.js';
-import { registerAudit } from './commands/audit.js';
-import { registerGuard } from './commands/guard.js';
-import { registerServe } from './commands/serve.js';
-import { runInit } from './commands/init.js';
-import { runScan, type ScanFlags } from './commands/scan.js';
-import { registerSign } from './commands/sign.js';
-import { registerData } from './commands/data.js';
-import { registerAttest } from './commands/attest.js';
-import { registerModelCommands } from './commands/model.js';
-import { registerDatasetCommands } from './commands/dataset.js';
-import { registerTrust } from './commands/trust.js';
-import { registerUsers } from './commands/users.js';
-import { registerIncident } from './commands/incident.js';
-import { registerDiscover } from './commands/discover.js';
+import type { ScanFlags } from './commands/scan.js';
 import { readEnv, type Env } from './env.js';
 import { processIo, type Io } from './io.js';
 import { VERSION } from './version.js';
+
+/** Adds one top-level command (or a few that share a module) to the program. */
+type Register = (program: Command, io: Io, env: Env, setCode: (c: number) => void, untilStopped: () => Promise<void>) => void;
+
+/**
+ * Each top-level command's module, imported only when that command runs (or when help lists them all): importing
+ * every layer up front (the gateway, the registry, the control plane, the guards' model) cost about a second per
+ * invocation, `palisade --version` included. The order is the order of `palisade --help`.
+ */
+export const COMMANDS: readonly (readonly [names: readonly string[], load: () => Promise<Register>])[] = [
+  [['audit'], async () => (await import('./commands/audit.js')).registerAudit],
+  [['apikeys'], async () => (await import('./commands/apikeys.js')).registerApiKeys],
+  [['guard'], async () => (await import('./commands/guard.js')).registerGuard],
+  [['serve'], async () => (await import('./commands/serve.js')).registerServe],
+  [['keygen', 'sign', 'verify'], async () => (await import('./commands/sign.js')).registerSign],
+  [['data'], async () => (await import('./commands/data.js')).registerData],
+  [['attest'], async () => (await import('./commands/attest.js')).registerAttest],
+  [['model'], async () => (await import('./commands/model.js')).registerModelCommands],
+  [['dataset'], async () => (await import('./commands/dataset.js')).registerDatasetCommands],
+  [['trust'], async () => (await import('./commands/trust.js')).registerTrust],
+  [['users'], async () => (await import('./commands/users.js')).registerUsers],
+  [['incident'], async () => (await import('./commands/incident.js')).registerIncident],
+  [['discover'], async () => (await import('./commands/discover.js')).registerDiscover],
+];
+
+/**
+ * The command modules an invocation needs: the named command's alone, none for `--version` or for `init` and `scan`
+ * (defined here), every one otherwise (help, a mistyped command's suggestions).
+ */
+function needed(argv: readonly string[]): (() => Promise<Register>)[] {
+  const first = argv[0];
+  if (first === '--version' || first === '-V' || first === 'init' || first === 'scan') return [];
+  const named = COMMANDS.find(([names]) => first !== undefined && names.includes(first));
+  return named !== undefined ? [named[1]] : COMMANDS.map(([, load]) => load);
+}
 
 /** Resolves on the first SIGINT or SIGTERM: how a long-running command (serve) learns to stop. */
 const untilSignal = (): Promise<void> =>
@@ -47,6 +68,7 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
     .option('--json', 'print what was created as JSON')
     .option('--admin <name>', 'name of the first admin (created when the store has no users; default: your OS user name)')
     .action(async (flags: { json?: boolean; admin?: string }) => {
+      const { runInit } = await import('./commands/init.js');
       code = await runInit(flags, io, env);
     });
 
@@ -65,25 +87,14 @@ export async function main(argv: string[], io: Io = processIo(), env: Env = read
     .option('--no-record', 'do not record the verdicts in the audit log (recorded when a home exists)')
     .option('-v, --verbose', 'list safe files too (text format)')
     .action(async (paths: string[], flags: ScanFlags) => {
+      const { runScan } = await import('./commands/scan.js');
       code = await runScan(paths, flags, io, env);
     });
 
   const setCode = (c: number): void => {
     code = c;
   };
-  registerAudit(program, io, env, setCode);
-  registerApiKeys(program, io, env, setCode);
-  registerGuard(program, io, env, setCode);
-  registerServe(program, io, env, setCode, untilSignal);
-  registerSign(program, io, env, setCode);
-  registerData(program, io, env, setCode);
-  registerAttest(program, io, env, setCode);
-  registerModelCommands(program, io, env, setCode);
-  registerDatasetCommands(program, io, env, setCode);
-  registerTrust(program, io, env, setCode);
-  registerUsers(program, io, env, setCode);
-  registerIncident(program, io, env, setCode);
-  registerDiscover(program, io, env, setCode);
+  for (const register of await Promise.all(needed(argv).map((load) => load()))) register(program, io, env, setCode, untilSignal);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
