@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { callServer, ControlError, parseServer, runOperation, type Operation } from '../control/index.js';
+import { callServer, parseServer } from '../control/client.js';
+import { ControlError } from '../control/errors.js';
+import { runOperation, type Operation } from '../control/operation.js';
 import { CoreError } from '../core/errors.js';
 import type { Env } from './env.js';
 import type { Io } from './io.js';

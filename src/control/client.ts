@@ -1,8 +1,7 @@
 import { request } from 'undici';
 import { AccessError } from '../access/index.js';
 import { ControlError, RemoteError } from './errors.js';
-import { CONTROL_PREFIX } from './http.js';
-import type { Operation } from './operation.js';
+import { CONTROL_PREFIX, type Operation } from './operation.js';
 
 /** Largest answer read from a server: an audit search of 10,000 entries fits many times over. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;

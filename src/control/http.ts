@@ -7,7 +7,7 @@ import { runOperation } from './operation.js';
 import { allOperations } from './operations.js';
 
 /** Where the control plane is served, beside the inference API's `/v1`. */
-export const CONTROL_PREFIX = '/control/v1';
+export { CONTROL_PREFIX } from './operation.js';
 
 export interface ControlPlaneOptions {
   /** The registry's dependencies (the server's store, audit log, registry config and webhooks). */

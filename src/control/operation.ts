@@ -3,6 +3,9 @@ import type { Principal } from '../access/index.js';
 import type { RegistryDeps } from '../registry/index.js';
 import { ControlError } from './errors.js';
 
+/** Where `palisade serve` mounts the control plane's HTTP API. */
+export const CONTROL_PREFIX = '/control/v1';
+
 /** What an operation acts with: the registry's dependencies (store, log, config) and who is acting. */
 export interface OperationContext {
   deps: RegistryDeps;

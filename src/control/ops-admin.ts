@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { authorize, createUser, disableUser, listUsers, type UserRecord } from '../access/index.js';
-import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRecord } from '../gateway/index.js';
+import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRecord } from '../gateway/api-keys.js';
 import { addTrust, listTrust, removeTrust } from '../registry/index.js';
 import { defineOperation, flag, name, whole } from './operation.js';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { authorize, type Principal } from '../access/index.js';
-import { revokeApiKey } from '../gateway/index.js';
+import { revokeApiKey } from '../gateway/api-keys.js';
 import { lastKnownGood, moveAlias, withNextSeq } from './aliases.js';
 import { emit, nowOf, type RegistryDeps } from './deps.js';
 import { RegistryError } from './errors.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CoreError } from '../../core/errors.js';
-import { OPERATIONS } from '../../control/index.js';
-import type { ApiKeyRecord } from '../../gateway/index.js';
+import { OPERATIONS } from '../../control/operations.js';
+import type { ApiKeyRecord } from '../../gateway/api-keys.js';
 import { controlAction, remoteOptions } from '../control.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';

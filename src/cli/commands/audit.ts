@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { exportBundle, logKey, logVerifier, originOf, purgeRawText, verifyBundle, verifyLog, type EntryView } from '../../audit/index.js';
-import { OPERATIONS } from '../../control/index.js';
+import { OPERATIONS } from '../../control/operations.js';
 import { controlAction, localOnly, type RemoteFlags } from '../control.js';
 import { CoreError } from '../../core/errors.js';
 import { promoteNextLogKey, stageNextLogKey } from '../../core/keys.js';

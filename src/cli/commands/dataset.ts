@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { OPERATIONS } from '../../control/index.js';
+import { OPERATIONS } from '../../control/operations.js';
 import { registerDataset } from '../../registry/index.js';
 import { controlAction, localOnly, remoteOptions } from '../control.js';
 import type { Env } from '../env.js';

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CoreError } from '../../core/errors.js';
-import { OPERATIONS, type VersionView } from '../../control/index.js';
+import { OPERATIONS } from '../../control/operations.js';
+import type { VersionView } from '../../control/ops-registry.js';
 import { cardJsonSchema, parseCard, parseRef, registerModel } from '../../registry/index.js';
 import { controlAction, invoke, localOnly, remoteOptions } from '../control.js';
 import type { Env } from '../env.js';

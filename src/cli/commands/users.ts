@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { OPERATIONS } from '../../control/index.js';
+import { OPERATIONS } from '../../control/operations.js';
 import { controlAction, remoteOptions } from '../control.js';
 import type { Env } from '../env.js';
 import type { Io } from '../io.js';
