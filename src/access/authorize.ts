@@ -71,10 +71,21 @@ const WHY: Record<string, string> = {
   'protected-alias': 'a protected alias moves only through promote (the gates) or rollback',
 };
 
+/** The audit-log subject kinds of the resource types, as the layers that record changes to them write them. */
+const SUBJECT_KIND: Record<Resource['type'], string> = { Model: 'model', ModelVersion: 'model', Alias: 'alias', Dataset: 'dataset', Keys: 'apikeys', Audit: 'audit', Users: 'user', Trust: 'trust', Incident: 'incident' };
+
+/** A resource as an audit subject (`kind:id`, bounded; an id that cannot be one is recorded as `-`). */
+function subjectOf(r: Resource): string {
+  const id = /^\S/.test(r.id) ? r.id.slice(0, 400) : '-';
+  return `${SUBJECT_KIND[r.type]}:${id}`;
+}
+
 /** `decide`, throwing ACCESS_DENIED naming the principal, role, action and the deciding policy. */
 export function authorize(principal: Principal, action: Action, resource: Resource): void {
   const d = decide(principal, action, resource);
   if (d.allowed) return;
   const why = d.policies.length > 0 ? d.policies.map((p) => `${WHY[p] ?? p} (policy ${p})`).join('; ') : `no policy permits the ${principal.role} role to ${action}`;
-  throw new AccessError('ACCESS_DENIED', `${principal.id} (${principal.role}) may not ${action} ${resource.type.toLowerCase()} ${resource.id}: ${why}`);
+  const err = new AccessError('ACCESS_DENIED', `${principal.id} (${principal.role}) may not ${action} ${resource.type.toLowerCase()} ${resource.id}: ${why}`);
+  err.denial = { actor: principal.id, role: principal.role, action, resource: subjectOf(resource), policies: d.policies };
+  throw err;
 }

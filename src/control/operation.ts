@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Principal } from '../access/index.js';
+import { AccessError, type Principal } from '../access/index.js';
 import type { RegistryDeps } from '../registry/index.js';
 import { ControlError } from './errors.js';
 
@@ -42,8 +42,29 @@ export function parseInput<I>(op: Operation<I, unknown>, raw: unknown): I {
   throw new ControlError('CONTROL_REQUEST_INVALID', `${where}: ${issue.message}`);
 }
 
-/** Runs an operation on validated input. */
-export const runOperation = <I, R>(op: Operation<I, R>, ctx: OperationContext, raw: unknown): Promise<R> => op.run(ctx, parseInput(op, raw));
+/**
+ * Runs an operation on validated input. An action the policies refuse is recorded (`access.denied`: who, in which
+ * role, what, on which resource, the deciding policies) before the refusal is returned: attempts belong in the record
+ * of who changed what as much as changes do.
+ */
+export async function runOperation<I, R>(op: Operation<I, R>, ctx: OperationContext, raw: unknown): Promise<R> {
+  const input = parseInput(op, raw);
+  try {
+    return await op.run(ctx, input);
+  } catch (err) {
+    if (err instanceof AccessError && err.denial !== undefined) {
+      const d = err.denial;
+      // The refusal is what the caller must see, never an error of recording it (a log that cannot record fails the
+      // next action that must be recorded).
+      try {
+        await ctx.deps.log.record({ type: 'access.denied', actor: d.actor, subject: d.resource, data: { operation: `${op.method} ${op.path}`, action: d.action, role: d.role, policies: d.policies } });
+      } catch {
+        // Left to that next action.
+      }
+    }
+    throw err;
+  }
+}
 
 // Shared field schemas: every string is bounded, so a hostile body cannot make the server hold a huge one.
 export const name = z.string().min(1).max(256);

@@ -124,6 +124,14 @@ async function overHttp(storeUrl?: string): Promise<void> {
     expect(vp).toMatchObject({ status: 403, body: { error: { code: 'ACCESS_DENIED', message: expect.stringMatching(/may not promote/) } } });
     const va = await call(base, 'POST', '/models/fraud/versions/1.0.0/approve', vic, { comment: 'looks fine' });
     expect(va).toMatchObject({ status: 403, body: { error: { code: 'ACCESS_DENIED', message: expect.stringMatching(/only a security-reviewer may approve/) } } });
+    // Each refusal is recorded, newest first: who tried what on which resource, in which role, and what decided.
+    const refusals = await call(base, 'GET', '/audit/entries?type=access.denied', root);
+    expect(refusals.body).toMatchObject([
+      { actor: 'user:vic', subject: 'model:fraud@1.0.0', data: { operation: 'POST /models/:name/versions/:version/approve', action: 'approve', role: 'viewer', policies: ['only-reviewers-approve'] } },
+      { actor: 'user:vic', subject: 'alias:fraud@staging', data: { operation: 'POST /models/:name/versions/:version/promote', action: 'promote', role: 'viewer', policies: [] } },
+      { actor: 'user:vic', subject: 'user:mallory', data: { operation: 'POST /users', action: 'manageUsers', role: 'viewer', policies: [] } },
+    ]);
+    expect(refusals.body).toHaveLength(3);
     for (const path of ['/audit/tail', '/audit/entries?type=model.registered', '/apikeys']) expect((await call(base, 'GET', path, vic)).status, path).toBe(403);
     const proofForViewer = await call(base, 'GET', '/audit/proof?index=0', vic);
     expect(proofForViewer.status).toBe(200);
