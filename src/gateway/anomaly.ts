@@ -43,19 +43,48 @@ interface Series {
   reported: Set<AnomalyKind>;
 }
 
-interface Shingled {
-  at: number;
-  sig: Uint32Array;
-  exact: string;
+/** Prompts compared against: the most recent this many of a key's, within the sweep window. */
+const MAX_PROMPTS = 256;
+
+/**
+ * A key's recent prompts as a ring, oldest overwritten first: their times, their exact-repeat strings and their
+ * signatures in one flat array (SIG values each), so the comparison of a new prompt with all of them reads one
+ * block of memory instead of a typed array and an object per prompt. It starts small and doubles up to MAX_PROMPTS
+ * (a key that sends few prompts keeps a small ring).
+ */
+interface PromptRing {
+  at: Float64Array;
+  exact: (string | undefined)[];
+  sigs: Uint32Array;
+  /** The slot the next prompt goes to. */
+  next: number;
+  size: number;
 }
 
-const MAX_PROMPTS = 256;
+const newRing = (capacity: number): PromptRing => ({ at: new Float64Array(capacity), exact: new Array<string | undefined>(capacity).fill(undefined), sigs: new Uint32Array(capacity * SIG), next: 0, size: 0 });
+
+/** The same prompts, oldest first, in a ring of twice the capacity. */
+function grown(r: PromptRing): PromptRing {
+  const cap = r.at.length;
+  const g = newRing(Math.min(2 * cap, MAX_PROMPTS));
+  for (let k = 0; k < r.size; k++) {
+    const from = (r.next - r.size + k + cap) % cap;
+    g.at[k] = r.at[from]!;
+    g.exact[k] = r.exact[from];
+    g.sigs.set(r.sigs.subarray(from * SIG, (from + 1) * SIG), k * SIG);
+  }
+  g.next = r.size;
+  g.size = r.size;
+  return g;
+}
 
 export class AnomalyDetector {
   private series = new Map<string, Series>();
-  private prompts = new Map<string, Shingled[]>();
+  private readonly prompts: PromptWindow;
 
-  constructor(private readonly s: AnomalySettings) {}
+  constructor(private readonly s: AnomalySettings) {
+    this.prompts = new PromptWindow(s.sweepWindowSeconds, s.sweepSimilarity);
+  }
 
   /** Records one request and returns the anomalies it completes (each reported once per minute). */
   observe(keyId: string, model: string, o: { at: number; blocked: boolean; prompt: string }): Anomaly[] {
@@ -76,7 +105,7 @@ export class AnomalyDetector {
         report('guard_block_burst', `${s.blocked} of ${s.count} requests this minute were blocked by guards`);
       }
       if (subject.startsWith('apikey:')) {
-        const near = this.nearDuplicates(subject, o.at, o.prompt);
+        const near = this.prompts.observe(subject, o.at, o.prompt);
         if (near >= this.s.sweepPrompts) report('extraction_sweep', `${near} near-identical prompts in ${this.s.sweepWindowSeconds} s that differ in a few words: one input swept over many values`);
       }
     }
@@ -104,33 +133,58 @@ export class AnomalyDetector {
     }
     return s;
   }
+}
 
-  private nearDuplicates(subject: string, at: number, prompt: string): number {
+/**
+ * Near-identical prompts per subject within a time window: how many of a subject's recent prompts (the last
+ * MAX_PROMPTS within `windowSeconds`) have an estimated similarity of at least `similarity` to a new one, counting the
+ * new one itself and leaving out exact repeats of it.
+ */
+export class PromptWindow {
+  private prompts = new Map<string, PromptRing>();
+
+  constructor(
+    private readonly windowSeconds: number,
+    private readonly similarity: number,
+  ) {}
+
+  /** Adds a subject's prompt at time `at` (ms) and returns the near-identical count it makes. */
+  observe(subject: string, at: number, prompt: string): number {
     let exact = prompt.length > 256 ? `${prompt.length}:${prompt.slice(0, 128)}${prompt.slice(-128)}` : prompt;
-    const from = at - this.s.sweepWindowSeconds * 1000;
-    let list = this.prompts.get(subject) ?? [];
+    const from = at - this.windowSeconds * 1000;
+    let ring = this.prompts.get(subject);
+    if (ring === undefined) this.prompts.set(subject, (ring = newRing(8)));
+    const cap = ring.at.length;
     // A repeat of the last prompt (retries, a client's fixed prompt) reuses its string, so the exact-repeat
     // comparisons below compare one reference instead of the characters, and, when the string is the whole prompt
     // (not a long prompt's length, head and tail), its signature.
-    const last = list[list.length - 1];
-    const repeat = last !== undefined && last.exact === exact;
-    if (repeat) exact = last.exact;
-    const sig = repeat && prompt.length <= 256 ? last.sig : minhash(prompt, SIG);
-    let expired = 0;
-    while (expired < list.length && list[expired]!.at < from) expired++;
-    if (expired > 0) list = list.slice(expired);
-    const need = Math.ceil(this.s.sweepSimilarity * SIG);
+    const lastSlot = (ring.next - 1 + cap) % cap;
+    const repeat = ring.size > 0 && ring.exact[lastSlot] === exact;
+    if (repeat) exact = ring.exact[lastSlot]!;
+    const sig = repeat && prompt.length <= 256 ? ring.sigs.subarray(lastSlot * SIG, (lastSlot + 1) * SIG) : minhash(prompt, SIG);
+    const need = Math.ceil(this.similarity * SIG);
     let near = 1;
-    for (let j = Math.max(0, list.length - MAX_PROMPTS); j < list.length; j++) {
-      const p = list[j]!;
-      if (p.exact === exact) continue;
+    const { at: times, exact: exacts, sigs, size } = ring;
+    for (let slot = 0; slot < size; slot++) {
+      // Prompts older than the window, and exact repeats of this one, do not count.
+      if (times[slot]! < from || exacts[slot] === exact) continue;
+      // Stops as soon as the count is decided: most pairs of unrelated prompts differ in enough places within ten.
       let same = 0;
-      for (let i = 0; i < SIG; i++) if (p.sig[i] === sig[i]) same++;
+      let differ = 0;
+      for (let i = 0, base = slot * SIG; i < SIG && same < need && differ <= SIG - need; i++) {
+        if (sigs[base + i] === sig[i]) same++;
+        else differ++;
+      }
       if (same >= need) near++;
     }
-    list.push({ at, sig, exact });
-    if (list.length > 2 * MAX_PROMPTS) list = list.slice(-MAX_PROMPTS);
-    this.prompts.set(subject, list);
+    if (ring.size === cap && cap < MAX_PROMPTS) this.prompts.set(subject, (ring = grown(ring)));
+    const slot = ring.next;
+    // A repeat's signature is a view of the last slot (of the ring before it grew, if it just did): copied in.
+    ring.sigs.set(sig, slot * SIG);
+    ring.at[slot] = at;
+    ring.exact[slot] = exact;
+    ring.next = (slot + 1) % ring.at.length;
+    ring.size = Math.min(ring.size + 1, ring.at.length);
     return near;
   }
 }

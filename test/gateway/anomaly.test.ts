@@ -1,13 +1,67 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { searchEntries } from '../../src/audit/index.js';
 import { AnomalyConfigSchema } from '../../src/core/config-schema.js';
-import { AnomalyDetector } from '../../src/gateway/anomaly.js';
+import { minhash } from '../../src/core/minhash.js';
+import { AnomalyDetector, PromptWindow } from '../../src/gateway/anomaly.js';
 import { chat, startGateway, type Harness } from './support.js';
 
 const settings = (over: Partial<ReturnType<typeof AnomalyConfigSchema.parse>> = {}) => ({ ...AnomalyConfigSchema.parse(undefined), ...over });
 const MIN = 60_000;
+
+/** The near-duplicate count as first written: every prompt an object in a list, expired ones cut from its front. */
+function referenceWindow(windowSeconds: number, similarity: number): (subject: string, at: number, prompt: string) => number {
+  const lists = new Map<string, { at: number; sig: Uint32Array; exact: string }[]>();
+  return (subject, at, prompt) => {
+    const exact = prompt.length > 256 ? `${prompt.length}:${prompt.slice(0, 128)}${prompt.slice(-128)}` : prompt;
+    const sig = minhash(prompt, 16);
+    let list = (lists.get(subject) ?? []).filter((p) => p.at >= at - windowSeconds * 1000);
+    let near = 1;
+    for (const p of list.slice(-256)) {
+      if (p.exact === exact) continue;
+      let same = 0;
+      for (let i = 0; i < 16; i++) if (p.sig[i] === sig[i]) same++;
+      if (same >= Math.ceil(similarity * 16)) near++;
+    }
+    list.push({ at, sig, exact });
+    if (list.length > 512) list = list.slice(-256);
+    lists.set(subject, list);
+    return near;
+  };
+}
+
+describe('PromptWindow', () => {
+  it('counts near-identical prompts as a list of every recent prompt would, across growth and wrap-around (property)', () => {
+    const words = ['list', 'the', 'orders', 'of', 'customer', 'account', 'balance', 'for', 'user', 'show'];
+    const prompt = fc.oneof(
+      // A template swept over a number: the near-duplicates an extraction makes.
+      fc.nat(40).map((n) => `show the account balance for customer ${n}`),
+      fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 8 }).map((w) => w.join(' ')),
+      fc.constant('x'.repeat(300)),
+    );
+    const step = fc.record({ subject: fc.constantFrom('apikey:a', 'apikey:b'), gap: fc.oneof({ weight: 60, arbitrary: fc.nat(50) }, { weight: 1, arbitrary: fc.constant(61_000) }), prompt, repeat: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), fc.array(step, { minLength: 560, maxLength: 700 }), (short, long) => {
+        // A short history, then one long enough that a subject's ring grows to its full size and wraps around.
+        const steps = [...short, ...long];
+        const window = new PromptWindow(60, 0.5);
+        const reference = referenceWindow(60, 0.5);
+        let at = 1_000_000;
+        let last = '';
+        for (const s of steps) {
+          at += s.gap;
+          // A repeat sends the previous prompt again, as retries and fixed prompts do.
+          const p = s.repeat && last !== '' ? last : s.prompt;
+          last = p;
+          expect(window.observe(s.subject, at, p)).toBe(reference(s.subject, at, p));
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
 
 describe('AnomalyDetector', () => {
   it('learns a per-minute baseline and reports a spike above it once per minute, not during warm-up', () => {
