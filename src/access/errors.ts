@@ -2,7 +2,6 @@ import { BaseError } from '../core/errors.js';
 
 export type AccessErrorCode = 'ACCESS_DENIED' | 'ACCESS_TOKEN_INVALID' | 'ACCESS_USER_INVALID' | 'ACCESS_USER_NOT_FOUND' | 'ACCESS_POLICY_FAILED';
 
-/** Who may do what: an unknown or malformed token, a denied action, a bad user spec, a policy engine failure. */
 /** A refused action as `authorize` saw it: who, in which role, tried what on which resource, and what decided. */
 export interface Denial {
   actor: string;
@@ -14,6 +13,7 @@ export interface Denial {
   policies: string[];
 }
 
+/** Who may do what: an unknown or malformed token, a denied action, a bad user spec, a policy engine failure. */
 export class AccessError extends BaseError<AccessErrorCode> {
   /** Set on the ACCESS_DENIED of `authorize`: what the control plane records in the audit log. */
   denial?: Denial;

@@ -6,8 +6,6 @@ import { ControlError } from './errors.js';
 import { runOperation } from './operation.js';
 import { allOperations } from './operations.js';
 
-/** Where the control plane is served, beside the inference API's `/v1`. */
-export { CONTROL_PREFIX } from './operation.js';
 
 export interface ControlPlaneOptions {
   /** The registry's dependencies (the server's store, audit log, registry config and webhooks). */
@@ -64,7 +62,7 @@ async function principalOf(deps: RegistryDeps, req: FastifyRequest): Promise<Pri
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * The control-plane HTTP API as a Fastify plugin, registered by `palisade serve` under {@link CONTROL_PREFIX}. One
+ * The control-plane HTTP API as a Fastify plugin, registered by `palisade serve` under `CONTROL_PREFIX`. One
  * route per operation (src/control/operations.ts); every request authenticates a user token and runs the operation
  * the CLI runs, so the same Cedar decision and the same audit entries (with the user as actor) follow. Errors are
  * `{ "error": { "code", "message" } }` with the code of docs/errors.md.

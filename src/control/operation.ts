@@ -3,7 +3,7 @@ import { AccessError, type Principal } from '../access/index.js';
 import type { RegistryDeps } from '../registry/index.js';
 import { ControlError } from './errors.js';
 
-/** Where `palisade serve` mounts the control plane's HTTP API. */
+/** Where `palisade serve` mounts the control plane's HTTP API, beside the inference API's `/v1`; operation paths are under it. */
 export const CONTROL_PREFIX = '/control/v1';
 
 /** What an operation acts with: the registry's dependencies (store, log, config) and who is acting. */

@@ -124,9 +124,14 @@ export class StreamGuard {
     private readonly notes: GuardNote[],
   ) {}
 
-  /** Adds text without scanning it: the next push or end scans everything added since the last one, together. */
+  /** Adds text without scanning it: the next scan, push or end scans everything added since the last one, together. */
   append(delta: string): void {
     this.text += delta;
+  }
+
+  /** Scans what was appended; returns what may go out now, as push does. */
+  scan(): { emit: string; blocked?: GuardFinding } {
+    return this.release(false);
   }
 
   /**

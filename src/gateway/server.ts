@@ -532,7 +532,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     let blocked: { guard: string; rule: string } | undefined;
     for (const [index, { c, wasText, finished }] of last) {
       const sg = streams.get(index)!;
-      const r = finished ? sg.end() : sg.push('');
+      const r = finished ? sg.end() : sg.scan();
       blocked ??= r.blocked;
       if (!wasText && r.emit === '') continue;
       if (c.delta !== undefined && c.delta !== null) c.delta.content = r.emit;

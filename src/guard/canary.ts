@@ -39,7 +39,7 @@ export function detectCanary(text: string, canaries: readonly string[], normaliz
   const out: GuardFinding[] = [];
   const n = normalized ?? normalize(text);
   // The folded text alone, unless something was decoded from it: most outputs decode to nothing, and a stream's guard
-  // runs this once per chunk.
+  // runs this on every upstream read.
   const texts = n.decoded.length === 0 ? undefined : textsOf(n);
   for (const token of canaries) {
     const body = canaryBody(token);
@@ -92,8 +92,8 @@ function canaryBody(token: string): string {
 }
 
 /**
- * Rows of the dynamic programme below, shared by every call: a stream's guard runs it once per chunk and per decoded
- * text, and two typed arrays and a result object per call were most of what the canary guard allocated.
+ * Rows of the dynamic programme below, shared by every call: a stream's guard runs it on every upstream read and for
+ * each decoded text, and two typed arrays and a result object per call were most of what the canary guard allocated.
  */
 let rows = new Uint16Array(2 * 64);
 /** Where `longestCommonRun` found its run: the start in the text (its length is the return value). */
